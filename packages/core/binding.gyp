@@ -1,0 +1,16 @@
+{
+  "targets": [
+    {
+      "target_name": "crac_bridge",
+      "sources": ["native/bridge.c"],
+      "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "libraries": ["-ldl"]
+    },
+    {
+      "target_name": "crac_restore_helper",
+      "type": "executable",
+      "sources": ["native/restore_helper.c"],
+      "cflags": ["-std=gnu11", "-Wall", "-Wextra"]
+    }
+  ]
+}

@@ -1,0 +1,136 @@
+/*
+ * crac_restore_helper: the two processes of `crac restore` that JavaScript cannot be.
+ *
+ *   crac_restore_helper launch <parent-pid> <criu> <criu args...>
+ *     Dies with its parent (PR_SET_PDEATHSIG), makes a new PID and mount namespace
+ *     whose PID 1 runs `criu restore` (so many copies of one image can run at once,
+ *     DESIGN.md 3.4), forwards signals to it and exits with its status.
+ *
+ *   crac_restore_helper wait
+ *     Run by CRIU as `--exec-cmd` once the tree is restored: it replaces CRIU as
+ *     PID 1 of the namespace, i.e. the restored root's parent. Forwards signals,
+ *     reaps, and exits with the app's status (128+n for a signal), DESIGN.md 3.7.
+ *
+ * When the launcher dies (even by SIGKILL) PID 1 gets SIGKILL, and the kernel
+ * then kills every process of the namespace: no orphaned server is left.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT };
+static volatile pid_t target = -1;
+
+static void forward(int sig) {
+  if (target > 0) kill(target, sig);
+}
+
+static void forward_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = forward;
+  sigfillset(&sa.sa_mask);
+  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) sigaction(forwarded[i], &sa, NULL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* Exit code of a shell for a wait status: the code, or 128+n for signal n. */
+static int mirrored(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 1;
+}
+
+/* Waits for `pid`, reaping any other child on the way (PID 1 inherits orphans). */
+static int wait_for(pid_t pid) {
+  for (;;) {
+    int status;
+    pid_t got = waitpid(-1, &status, 0);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      perror("crac_restore_helper: waitpid");
+      return 1;
+    }
+    if (got == pid) return mirrored(status);
+  }
+}
+
+static int launch(pid_t parent, char **criu_argv) {
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) return 1;
+  if (unshare(CLONE_NEWPID | CLONE_NEWNS) != 0) {
+    perror("crac_restore_helper: unshare(CLONE_NEWPID|CLONE_NEWNS) (needs root)");
+    return 1;
+  }
+  int alive[2]; /* the child sees EOF here once the launcher is gone */
+  if (pipe(alive) != 0) {
+    perror("crac_restore_helper: pipe");
+    return 1;
+  }
+  pid_t child = fork();
+  if (child < 0) {
+    perror("crac_restore_helper: fork");
+    return 1;
+  }
+  if (child == 0) {
+    /* PID 1 of the new namespace. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    close(alive[1]);
+    struct pollfd pfd = { .fd = alive[0], .events = POLLIN };
+    if (poll(&pfd, 1, 0) != 0) _exit(1); /* launcher died before PDEATHSIG was set */
+    close(alive[0]);
+    setsid(); /* a terminal's ^C reaches the launcher only, which forwards it once */
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) {
+      perror("crac_restore_helper: mount /proc");
+      _exit(1);
+    }
+    execv(criu_argv[0], criu_argv);
+    fprintf(stderr, "crac_restore_helper: cannot execute %s: %s\n", criu_argv[0], strerror(errno));
+    _exit(127);
+  }
+  close(alive[0]);
+  target = child;
+  forward_signals();
+  return wait_for(child);
+}
+
+/* CRIU exec'd us in its own place: our only child is the restored root. */
+static pid_t restored_root(void) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+  FILE *f = fopen(path, "r");
+  int pid = -1;
+  if (f) {
+    if (fscanf(f, "%d", &pid) != 1) pid = -1;
+    fclose(f);
+  }
+  return (pid_t)pid;
+}
+
+static int restore_wait(void) {
+  target = restored_root();
+  if (target <= 0) {
+    fprintf(stderr, "crac_restore_helper: no restored process to wait for (run by criu --exec-cmd only)\n");
+    return 1;
+  }
+  forward_signals();
+  return wait_for(target);
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "wait") == 0) return restore_wait();
+  if (argc >= 4 && strcmp(argv[1], "launch") == 0) return launch((pid_t)atoi(argv[2]), argv + 3);
+  fprintf(stderr, "usage: crac_restore_helper launch <parent-pid> <criu> <args...> | wait\n");
+  return 2;
+}
