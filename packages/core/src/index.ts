@@ -1,0 +1,14 @@
+export type { Resource, Phase } from './resource.js';
+export { Context, getGlobalContext, DEFAULT_HOOK_TIMEOUT_MS } from './context.js';
+export type { Registration, ResourceTiming } from './context.js';
+export { checkpointRestore } from './checkpointRestore.js';
+export type { CheckpointRestoreOptions, CheckpointRestoreResult } from './checkpointRestore.js';
+export { CheckpointError, RestoreError, ResourceError, ConfigurationError } from './errors.js';
+export { cracEvents } from './events.js';
+export type { CracEventMap, CheckpointEvent, RestoreEvent, CheckpointFailedEvent } from './events.js';
+export { restoreTime, uptimeSinceRestore } from './restore/restoreClock.js';
+export { restoreArguments } from './restore/applyPayload.js';
+export { createSimulateEngine } from './engines/simulate.js';
+export type { SimulateEngineOptions } from './engines/simulate.js';
+export type { Engine, EngineOutcome, CheckpointRequest, RestorePayload } from './engines/engine.js';
+export type { EngineName } from './engines/selectEngine.js';

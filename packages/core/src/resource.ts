@@ -1,0 +1,21 @@
+import type { Context } from './context.js';
+
+/**
+ * Something that must act around a checkpoint: release what cannot be frozen
+ * (sockets, connections) before, take it up again after (jdk.crac's Resource).
+ */
+export interface Resource {
+  /** Shown in errors, events and logs; defaults to the class name. */
+  readonly name?: string;
+  beforeCheckpoint(context: Context): void | Promise<void>;
+  afterRestore(context: Context): void | Promise<void>;
+}
+
+/** Phases in which a resource is notified. */
+export type Phase = 'beforeCheckpoint' | 'afterRestore';
+
+export function resourceName(resource: Resource): string {
+  if (typeof resource.name === 'string' && resource.name !== '') return resource.name;
+  const ctorName = (resource as object).constructor?.name;
+  return ctorName && ctorName !== 'Object' ? ctorName : 'anonymous resource';
+}
