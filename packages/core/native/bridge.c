@@ -189,6 +189,7 @@ static napi_value checkpoint_self(napi_env env, napi_callback_info info) {
   if (child < 0) {
     free_argv(criu_argv);
     free_argv(post_argv);
+    close(write_fd);
     THROW_ERRNO(env, "fork");
   }
   if (child == 0) {

@@ -1,0 +1,50 @@
+import type { ImageMeta } from './imageMeta.js';
+
+/** Extra CRIU options from the environment (space-separated), for dump and for restore. */
+export function extraCriuArgs(variable: 'CRAC_CRIU_DUMP_ARGS' | 'CRAC_CRIU_RESTORE_ARGS'): string[] {
+  return (process.env[variable] ?? '').split(/\s+/).filter(Boolean);
+}
+
+/**
+ * `criu dump` of this process. --shell-job: the app's session and process
+ * group belong to whoever started it, outside the dumped tree.
+ */
+export function dumpArgs(criuPath: string, imageDir: string, leaveRunning: boolean): string[] {
+  return [
+    criuPath, 'dump', '-t', String(process.pid), '-D', imageDir, '--shell-job', '-v4', '-o', 'dump.log',
+    ...(leaveRunning ? ['-R'] : []),
+    ...extraCriuArgs('CRAC_CRIU_DUMP_ARGS'),
+  ];
+}
+
+/** The restorer's own descriptors that CRIU hands to the restored process. */
+export interface RestoreFds {
+  /** Read end of the payload pipe, in place of the status pipe the app blocks on. */
+  payload: number;
+  /** The restorer's stdout and stderr, in place of the app's stdout/stderr pipes. */
+  stdout: number;
+  stderr: number;
+}
+
+/**
+ * `criu restore` in the foreground, re-attaching the status pipe and the stdio
+ * pipes (--inherit-fd, DESIGN.md 3.3 and 3.6) and exec'ing the restore helper's
+ * waiter in CRIU's place (--exec-cmd, DESIGN.md 3.7).
+ */
+export function restoreArgs(criuPath: string, imageDir: string, meta: ImageMeta, fds: RestoreFds, logName: string, waiter: string[]): string[] {
+  const inherit = [`fd[${fds.payload}]:pipe:[${meta.statusPipe.inode}]`];
+  const attached = new Set<number>();
+  for (const stdio of meta.stdio) {
+    if (stdio.kind !== 'pipe' || stdio.inode === undefined || attached.has(stdio.inode)) continue;
+    if (stdio.fd === 1 || stdio.fd === 2) {
+      inherit.push(`fd[${stdio.fd === 1 ? fds.stdout : fds.stderr}]:pipe:[${stdio.inode}]`);
+      attached.add(stdio.inode);
+    }
+  }
+  return [
+    criuPath, 'restore', '-D', imageDir, '--shell-job', '-v4', '-o', logName,
+    ...inherit.flatMap((spec) => ['--inherit-fd', spec]),
+    ...extraCriuArgs('CRAC_CRIU_RESTORE_ARGS'),
+    '--exec-cmd', '--', ...waiter,
+  ];
+}

@@ -1,0 +1,79 @@
+import { lstatSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { debuglog } from 'node:util';
+import { checkpointRestore } from '../checkpointRestore.js';
+
+const debug = debuglog('crac');
+
+/** Where `crac checkpoint --pid` leaves its request (image directory, leaveRunning) before signalling. */
+export function triggerRequestPath(pid: number): string {
+  return join(tmpdir(), `node-crac-trigger-${pid}.json`);
+}
+
+/** Written into the image directory when a triggered checkpoint fails, for the launcher to report. */
+export const CHECKPOINT_FAILED_FILE = 'checkpoint-failed.json';
+
+export interface TriggerRequest {
+  imageDir?: string;
+  leaveRunning?: boolean;
+}
+
+export const TRIGGER_SIGNAL = 'SIGUSR2';
+const installed = Symbol.for('node-crac.trigger');
+
+/**
+ * Checkpoints this process on SIGUSR2 (`crac checkpoint` sends it). The image
+ * directory comes from a request file left by `crac checkpoint --pid`, else from
+ * CRAC_CHECKPOINT_TO. `crac run` and `crac checkpoint -- cmd` install it through
+ * a preload (CRAC_TRIGGER=signal). Returns a function that removes it.
+ */
+export function installCheckpointTrigger(): () => void {
+  const store = globalThis as unknown as Record<symbol, (() => void) | undefined>;
+  const existing = store[installed];
+  if (existing) return existing;
+  const onSignal = (): void => void triggeredCheckpoint();
+  process.on(TRIGGER_SIGNAL, onSignal);
+  const uninstall = (): void => {
+    process.off(TRIGGER_SIGNAL, onSignal);
+    store[installed] = undefined;
+  };
+  store[installed] = uninstall;
+  return uninstall;
+}
+
+async function triggeredCheckpoint(): Promise<void> {
+  const request = takeRequest();
+  const imageDir = request.imageDir ?? (process.env.CRAC_CHECKPOINT_TO || undefined);
+  const leaveRunning = request.leaveRunning ?? process.env.CRAC_LEAVE_RUNNING === '1';
+  if (imageDir) rmSync(join(imageDir, CHECKPOINT_FAILED_FILE), { force: true });
+  try {
+    const result = await checkpointRestore({ imageDir, leaveRunning });
+    debug('triggered checkpoint: %s', result.outcome);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`node-crac: triggered checkpoint failed: ${message}\n`);
+    if (imageDir) {
+      try {
+        writeFileSync(join(imageDir, CHECKPOINT_FAILED_FILE), JSON.stringify({ message }), { mode: 0o600 });
+      } catch {
+        // no image directory to report into: the launcher sees the message on stderr
+      }
+    }
+  }
+}
+
+function takeRequest(): TriggerRequest {
+  const path = triggerRequestPath(process.pid);
+  try {
+    const stat = lstatSync(path);
+    // Only a request from this user (or root) counts; tmpdir is shared.
+    if (!stat.isFile() || (stat.uid !== process.getuid?.() && stat.uid !== 0)) return {};
+    const parsed = JSON.parse(readFileSync(path, 'utf8')) as TriggerRequest;
+    return { imageDir: typeof parsed.imageDir === 'string' ? parsed.imageDir : undefined, leaveRunning: parsed.leaveRunning === true };
+  } catch {
+    return {};
+  } finally {
+    rmSync(path, { force: true });
+  }
+}
