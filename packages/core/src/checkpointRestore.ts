@@ -21,6 +21,10 @@ export interface CheckpointRestoreOptions {
   hookTimeoutMs?: number;
   /** The context to notify. Default: the global context. */
   context?: Context;
+  /** Refuse to checkpoint while unexpected descriptors are open (see docs/policy.md). Default: true. */
+  checkOpenResources?: boolean;
+  /** Policy file for the open-resource check. Default: CRAC_POLICY. */
+  policyFile?: string;
 }
 
 export interface CheckpointRestoreResult {
@@ -61,6 +65,8 @@ interface ResolvedOptions {
   leaveRunning: boolean;
   hookTimeoutMs: number;
   context: Context;
+  checkOpenResources: boolean;
+  policyFile: string | undefined;
 }
 
 function resolveOptions(options: CheckpointRestoreOptions): ResolvedOptions {
@@ -77,6 +83,8 @@ function resolveOptions(options: CheckpointRestoreOptions): ResolvedOptions {
     leaveRunning: options.leaveRunning ?? false,
     hookTimeoutMs: options.hookTimeoutMs ?? hookTimeoutFromEnv(),
     context: options.context ?? getGlobalContext(),
+    checkOpenResources: options.checkOpenResources ?? true,
+    policyFile: options.policyFile,
   };
 }
 
@@ -90,6 +98,13 @@ function hookTimeoutFromEnv(): number {
   return value;
 }
 
+// An engine that writes no image tolerates the IPC channel of a test runner or
+// process manager; CRIU cannot dump one, so with it the check reports it.
+function ipcChannelFds(): number[] {
+  const fd = (process.channel as { fd?: number } | undefined)?.fd;
+  return typeof fd === 'number' && fd >= 0 ? [fd] : [];
+}
+
 async function runCycle(options: CheckpointRestoreOptions): Promise<CheckpointRestoreResult> {
   let resolved: ResolvedOptions;
   try {
@@ -98,7 +113,12 @@ async function runCycle(options: CheckpointRestoreOptions): Promise<CheckpointRe
     throw new CheckpointError([error as Error], 'Checkpoint not started');
   }
   const { engine, imageDir, leaveRunning, hookTimeoutMs, context } = resolved;
-  const state: CycleState = {};
+  const state: CycleState = {
+    clonesProcess: engine.clonesProcess ?? true,
+    checkOpenResources: resolved.checkOpenResources,
+    policyFile: resolved.policyFile,
+    allowFds: engine.needsImageDir ? [] : ipcChannelFds(),
+  };
   const root = new Context('node-crac cycle');
   root.register(createInternalContext(state));
   root.register(context);

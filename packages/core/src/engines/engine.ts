@@ -29,5 +29,10 @@ export interface Engine {
   readonly name: string;
   /** Whether this engine needs an image directory. */
   readonly needsImageDir: boolean;
+  /**
+   * Whether a restored process may be one of many copies of one image, whose
+   * randomness must then be refreshed. Default: true.
+   */
+  readonly clonesProcess?: boolean;
   checkpoint(request: CheckpointRequest): Promise<EngineOutcome>;
 }

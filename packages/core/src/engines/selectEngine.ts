@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.js';
+import { createCriuEngine } from './criuEngine.js';
 import type { Engine } from './engine.js';
 import { createSimulateEngine } from './simulate.js';
 
@@ -15,6 +16,8 @@ export function selectEngine(choice: EngineName | Engine | undefined): Engine {
     );
   }
   switch (name) {
+    case 'criu':
+      return createCriuEngine();
     case 'simulate':
       return createSimulateEngine();
     default:

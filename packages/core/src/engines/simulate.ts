@@ -17,6 +17,7 @@ export function createSimulateEngine(options: SimulateEngineOptions = {}): Engin
   return {
     name: 'simulate',
     needsImageDir: false,
+    clonesProcess: false,
     async checkpoint(request): Promise<EngineOutcome> {
       if (options.fail) throw options.fail;
       if (request.leaveRunning) return { kind: 'continued', imageDir: undefined };

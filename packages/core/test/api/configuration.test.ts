@@ -49,8 +49,9 @@ t.test('an engine that needs an image directory gets one from the option or CRAC
     },
   };
   await t.rejects(checkpointRestore({ engine, context: new Context() }), { message: /imaging engine needs an image directory.*CRAC_CHECKPOINT_TO/ });
-  await checkpointRestore({ engine, context: new Context(), imageDir: '/tmp/from-option' });
+  // This fake engine writes nothing, but the test runner's IPC channel would fail the check of one that does.
+  await checkpointRestore({ engine, context: new Context(), imageDir: '/tmp/from-option', checkOpenResources: false });
   process.env.CRAC_CHECKPOINT_TO = '/tmp/from-env';
-  await checkpointRestore({ engine, context: new Context() });
+  await checkpointRestore({ engine, context: new Context(), checkOpenResources: false });
   t.same(seen, ['/tmp/from-option', '/tmp/from-env']);
 });
