@@ -8,7 +8,8 @@ import { accessMode, isInherited, type Descriptor } from './fdTable.js';
  * pipe pair per loop (libuv's signal pipe), one blocking pipe pair (libuv's
  * global signal lock) and /dev/null read-only (Node's fallback for missing
  * stdio). After an http server listened and closed, the only addition is a
- * second /dev/null (libuv's reserve descriptor for EMFILE on accept). Node 24
+ * second /dev/null (libuv's reserve descriptor for EMFILE on accept); after
+ * an fs.watch closed, an inotify instance without watches. Node 24
  * adds one io_uring per loop, which is never expected (see io_uring in
  * openResourceCheck.ts).
  *
@@ -54,6 +55,9 @@ function expectedReason(d: Descriptor, selfPipes: ReadonlySet<number>): string |
     case 'signalfd':
     case 'timerfd':
       return `libuv/V8 internal ${d.kind}`;
+    case 'inotify':
+      // libuv opens one inotify instance per loop at the first fs.watch and keeps it after the last one closes.
+      return d.watches === 0 ? "libuv's inotify instance, no watches left" : undefined;
     case 'pipe':
       if (selfPipes.has(d.inode)) return "libuv's internal pipe (both ends held by this process)";
       // CRIU dumps a pipe whose other end is outside the process tree (verified with criu 4.1.1 here).

@@ -73,7 +73,13 @@ export interface PipeDescriptor extends DescriptorCommon {
 }
 
 export interface KernelObjectDescriptor extends DescriptorCommon {
-  kind: 'inotify' | 'io_uring' | 'epoll' | 'eventfd' | 'signalfd' | 'timerfd';
+  kind: 'io_uring' | 'epoll' | 'eventfd' | 'signalfd' | 'timerfd';
+}
+
+export interface InotifyDescriptor extends DescriptorCommon {
+  kind: 'inotify';
+  /** Active watches (`inotify wd:` lines in fdinfo); libuv keeps the instance open after the last fs.watch closes. */
+  watches: number;
 }
 
 export interface OtherDescriptor extends DescriptorCommon {
@@ -86,6 +92,7 @@ export type Descriptor =
   | PathDescriptor
   | PipeDescriptor
   | KernelObjectDescriptor
+  | InotifyDescriptor
   | OtherDescriptor;
 
 // /proc/self/fd links to anonymous inodes read `anon_inode:[name]` (inotify: `anon_inode:inotify`).
@@ -94,7 +101,6 @@ const ANON_INODE_KINDS: Record<string, KernelObjectDescriptor['kind']> = {
   eventfd: 'eventfd',
   signalfd: 'signalfd',
   timerfd: 'timerfd',
-  inotify: 'inotify',
   io_uring: 'io_uring',
 };
 
@@ -154,6 +160,7 @@ function readDescriptor(fd: number, sockets: SocketTables): Descriptor | undefin
 
   const anon = /^anon_inode:\[?([^\]]+)\]?$/.exec(target);
   if (anon) {
+    if (anon[1] === 'inotify') return { ...common, kind: 'inotify', watches: info.match(/^inotify wd:/gm)?.length ?? 0 };
     const kind = ANON_INODE_KINDS[anon[1]!];
     return kind ? { ...common, kind } : { ...common, kind: 'other' };
   }
@@ -224,7 +231,7 @@ function describeObject(d: Descriptor): string {
     case 'pipe':
       return `pipe [${d.inode}] (${accessMode(d.flags) === 'write' ? 'write end' : 'read end'})`;
     case 'inotify':
-      return 'inotify (fs.watch)';
+      return `inotify (fs.watch, ${d.watches} watch${d.watches === 1 ? '' : 'es'})`;
     case 'other':
       return d.target.startsWith('socket:')
         ? `socket ${d.target.slice('socket:'.length)} (not tcp, udp or unix)`
