@@ -28,6 +28,8 @@ export interface ImageMeta {
   statusPipe: { fd: number; inode: number };
   stdio: StdioDescription[];
   heap: { shrunk: boolean; rssBeforeBytes: number; rssAfterBytes: number };
+  /** The resources notified before the dump (beforeCheckpoint), with their hook times. */
+  resources: { name: string; durationMs: number }[];
   /** Sum of CRIU's image files, set once complete. */
   imageSizeBytes?: number;
   /** From the start of the engine's work (heap shrink included) to the sealed image. */

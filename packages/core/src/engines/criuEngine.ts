@@ -5,6 +5,7 @@ import { criuErrorHint, criuErrorLines } from '../criu/criuLog.js';
 import { shrinkHeap, heapShrinkEnabled } from '../criu/heapShrink.js';
 import { describeCpu, describeNode, describeStdio, IMAGE_META_FILE, type ImageMeta, writeImageMeta } from '../criu/imageMeta.js';
 import { locateCriu } from '../criu/locate.js';
+import { cracEvents } from '../events.js';
 import { loadBridge } from '../native/bridge.js';
 import { closeReadyChannel } from '../launch/ready.js';
 import type { Engine, EngineOutcome, CheckpointRequest, RestorePayload } from './engine.js';
@@ -31,6 +32,12 @@ export class CriuDumpError extends Error {
     );
   }
 }
+
+// The checkpoint event comes just before the engine runs; its timings go into crac.json.
+let notified: ImageMeta['resources'] = [];
+cracEvents.on('checkpoint', (event) => {
+  notified = event.resources.map((timing) => ({ name: timing.resource, durationMs: Math.round(timing.durationMs * 10) / 10 }));
+});
 
 // Run from the dump's grandchild; NODE_OPTIONS is the app's and may hold --require or --inspect.
 const FINALIZER = resolve(__dirname, '../criu/finalizeImage.js');
@@ -67,6 +74,7 @@ export function createCriuEngine(options: CriuEngineOptions = {}): Engine {
         statusPipe: { fd: readFd, inode },
         stdio: describeStdio(),
         heap,
+        resources: notified,
       };
       writeImageMeta(imageDir, meta);
 

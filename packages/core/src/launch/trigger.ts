@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { debuglog } from 'node:util';
 import { checkpointRestore } from '../checkpointRestore.js';
+import { closeReadyChannel } from './ready.js';
 
 const debug = debuglog('crac');
 
@@ -47,6 +48,7 @@ async function triggeredCheckpoint(): Promise<void> {
   const imageDir = request.imageDir ?? (process.env.CRAC_CHECKPOINT_TO || undefined);
   const leaveRunning = request.leaveRunning ?? process.env.CRAC_LEAVE_RUNNING === '1';
   if (imageDir) rmSync(join(imageDir, CHECKPOINT_FAILED_FILE), { force: true });
+  closeReadyChannel(); // before the open-resource check sees it
   try {
     const result = await checkpointRestore({ imageDir, leaveRunning });
     debug('triggered checkpoint: %s', result.outcome);

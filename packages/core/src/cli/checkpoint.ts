@@ -1,0 +1,243 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { IMAGE_META_FILE, type ImageMeta } from '../criu/imageMeta.js';
+import { CHECKPOINT_FAILED_FILE, TRIGGER_SIGNAL, triggerRequestPath, type TriggerRequest } from '../launch/trigger.js';
+import { type Command, say, splitAtDashDash, UsageError } from './command.js';
+import { launchApp, type LaunchedApp } from './launchApp.js';
+import { waitForUrl, warmUp } from './warmup.js';
+
+const help = `Usage:
+  crac checkpoint --image DIR [options] -- <command...>
+  crac checkpoint --pid PID --image DIR [--leave-running]
+
+Starts <command> ready to be checkpointed (CRAC_ENGINE=criu, CRAC_CHECKPOINT_TO=DIR,
+stdout/stderr as real pipes relayed to this terminal, io_uring blocked), waits until
+it is ready, warms it up, checkpoints it and prints a summary. With --pid, checkpoints
+an app already running under "crac run" (or one that called installCheckpointTrigger()).
+
+Options:
+  --image DIR             image directory (created 0700; its files are made 0600)
+  --ready-url URL         ready once GET URL answers (< 500); without it the app must
+                          call notifyReady() from node-crac (adapters do after listen)
+  --ready-timeout S       seconds to wait for readiness (default 60)
+  --warmup-url URL        GET this URL before the checkpoint (repeatable)
+  --warmup-requests N     requests per warm-up URL (default 1)
+  --warmup-duration S     instead: send warm-up requests for S seconds
+  --timeout S             seconds to wait for the image (default 120)
+  --pid PID               checkpoint this running process instead of starting one
+  --leave-running         with --pid: keep the process running after the dump (CRIU -R)
+  -h, --help              this text
+
+Environment: CRAC_HEAP_SHRINK=0 skips the GC + malloc_trim before the dump;
+CRAC_CRIU_PATH picks the CRIU binary; CRAC_CRIU_DUMP_ARGS adds CRIU dump options.`;
+
+export const checkpointCommand: Command = {
+  name: 'checkpoint',
+  summary: 'start an app (or take a running one), warm it up and write a checkpoint image',
+  help,
+  async run(argv) {
+    const { options, command } = splitAtDashDash(argv);
+    const { values } = parseArgs({
+      args: options,
+      options: {
+        image: { type: 'string' },
+        'ready-url': { type: 'string' },
+        'ready-timeout': { type: 'string', default: '60' },
+        'warmup-url': { type: 'string', multiple: true, default: [] },
+        'warmup-requests': { type: 'string' },
+        'warmup-duration': { type: 'string' },
+        timeout: { type: 'string', default: '120' },
+        pid: { type: 'string' },
+        'leave-running': { type: 'boolean', default: false },
+      },
+    });
+    if (!values.image) throw new UsageError('--image DIR is required');
+    const imageDir = resolve(values.image);
+    const timeoutMs = seconds(values.timeout, '--timeout');
+    if (values.pid !== undefined) {
+      if (command.length > 0) throw new UsageError('give either --pid or a command after --, not both');
+      return checkpointRunning(positiveInt(values.pid, '--pid'), imageDir, values['leave-running'], timeoutMs);
+    }
+    if (command.length === 0) throw new UsageError('give the command to start after --, or --pid PID');
+    if (values['leave-running']) throw new UsageError('--leave-running goes with --pid');
+    if (values['warmup-requests'] !== undefined && values['warmup-duration'] !== undefined) {
+      throw new UsageError('give --warmup-requests or --warmup-duration, not both');
+    }
+    return launchAndCheckpoint(command, imageDir, {
+      readyUrl: values['ready-url'],
+      readyTimeoutMs: seconds(values['ready-timeout'], '--ready-timeout'),
+      warmupUrls: values['warmup-url'],
+      warmupRequests: values['warmup-requests'] === undefined ? undefined : positiveInt(values['warmup-requests'], '--warmup-requests'),
+      warmupDurationS: values['warmup-duration'] === undefined ? undefined : seconds(values['warmup-duration'], '--warmup-duration') / 1000,
+      timeoutMs,
+    });
+  },
+};
+
+interface LaunchPlan {
+  readyUrl: string | undefined;
+  readyTimeoutMs: number;
+  warmupUrls: string[];
+  warmupRequests: number | undefined;
+  warmupDurationS: number | undefined;
+  timeoutMs: number;
+}
+
+async function launchAndCheckpoint(command: string[], imageDir: string, plan: LaunchPlan): Promise<number> {
+  prepareImageDir(imageDir);
+  const app = launchApp(command, { env: { CRAC_ENGINE: 'criu', CRAC_CHECKPOINT_TO: imageDir }, readyPipe: !plan.readyUrl });
+  let ended = false;
+  void app.exited.then(() => (ended = true), () => (ended = true));
+  say(`started ${command.join(' ')} (pid ${app.pid})`);
+  try {
+    await waitUntilReady(app, plan, () => !ended);
+    const sent = await warmUp({ urls: plan.warmupUrls, requests: plan.warmupRequests, durationS: plan.warmupDurationS });
+    if (sent > 0) say(`warm-up: ${sent} requests`);
+    const triggeredAt = Date.now();
+    process.kill(app.pid, TRIGGER_SIGNAL);
+    const meta = await waitForImage(imageDir, () => !ended, plan.timeoutMs);
+    const exit = await app.exited;
+    await Promise.race([app.outputDone, new Promise((r) => setTimeout(r, 2000))]);
+    printSummary(imageDir, meta, Date.now() - triggeredAt);
+    if (exit.signal !== 'SIGKILL') say(`note: the app ended with ${exit.signal ?? `exit code ${exit.code}`}, not by CRIU`);
+    return 0;
+  } catch (error) {
+    if (!ended) {
+      app.child.kill('SIGTERM');
+      await Promise.race([app.exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (!ended) app.child.kill('SIGKILL');
+    }
+    throw error;
+  }
+}
+
+async function waitUntilReady(app: LaunchedApp, plan: LaunchPlan, running: () => boolean): Promise<void> {
+  const ended = app.exited.then((exit) => {
+    throw new Error(`the app ended (${exit.signal ?? `exit code ${exit.code}`}) before it was ready`);
+  });
+  const ready = plan.readyUrl ? waitForUrl(plan.readyUrl, plan.readyTimeoutMs, running) : app.ready!;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`the app was not ready within ${plan.readyTimeoutMs / 1000} s` +
+        (plan.readyUrl ? '' : ': it must call notifyReady() from node-crac (the adapters do once listening), or pass --ready-url'))),
+      plan.readyTimeoutMs,
+    );
+  });
+  try {
+    await Promise.race([ready, ended, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function checkpointRunning(pid: number, imageDir: string, leaveRunning: boolean, timeoutMs: number): Promise<number> {
+  if (!catchesTriggerSignal(pid)) {
+    throw new Error(`process ${pid} has no checkpoint trigger (${TRIGGER_SIGNAL} would kill it): start it with "crac run", or call installCheckpointTrigger() from node-crac`);
+  }
+  prepareImageDir(imageDir);
+  const request: TriggerRequest = { imageDir, leaveRunning };
+  const requestPath = triggerRequestPath(pid);
+  rmSync(requestPath, { force: true });
+  writeFileSync(requestPath, JSON.stringify(request), { mode: 0o600, flag: 'wx' });
+  const triggeredAt = Date.now();
+  try {
+    process.kill(pid, TRIGGER_SIGNAL);
+    const meta = await waitForImage(imageDir, () => isAlive(pid), timeoutMs);
+    printSummary(imageDir, meta, Date.now() - triggeredAt);
+    return 0;
+  } finally {
+    rmSync(requestPath, { force: true });
+  }
+}
+
+function prepareImageDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  rmSync(join(dir, IMAGE_META_FILE), { force: true });
+  rmSync(join(dir, CHECKPOINT_FAILED_FILE), { force: true });
+}
+
+/**
+ * Until crac.json is sealed (success), checkpoint-failed.json appears (the app
+ * reported a failure and goes on) or the app is gone without an image.
+ */
+async function waitForImage(dir: string, appAlive: () => boolean, timeoutMs: number): Promise<ImageMeta> {
+  const deadline = Date.now() + timeoutMs;
+  let goneSince: number | undefined;
+  while (Date.now() < deadline) {
+    const meta = readSealedMeta(dir);
+    if (meta) return meta;
+    const failed = join(dir, CHECKPOINT_FAILED_FILE);
+    if (existsSync(failed)) {
+      const { message } = JSON.parse(readFileSync(failed, 'utf8')) as { message: string };
+      throw new Error(`the checkpoint failed; the app goes on.\n${message}`);
+    }
+    if (appAlive()) {
+      goneSince = undefined;
+    } else {
+      // CRIU ends the app before the image is sealed: give the sealing a moment.
+      goneSince ??= Date.now();
+      if (Date.now() - goneSince > 15_000) throw new Error(`the app ended without writing an image to ${dir} (see ${join(dir, 'dump.log')} if it exists)`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`no image in ${dir} after ${timeoutMs / 1000} s`);
+}
+
+function readSealedMeta(dir: string): ImageMeta | undefined {
+  try {
+    const meta = JSON.parse(readFileSync(join(dir, IMAGE_META_FILE), 'utf8')) as ImageMeta;
+    return meta.complete ? meta : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function printSummary(dir: string, meta: ImageMeta, sinceTriggerMs: number): void {
+  const mb = (bytes: number | undefined): string => `${((bytes ?? 0) / 1024 / 1024).toFixed(1)} MB`;
+  const lines = [
+    `Checkpoint written to ${dir}`,
+    `  image size        ${mb(meta.imageSizeBytes)}`,
+    `  checkpoint time   ${meta.checkpointDurationMs} ms (heap shrink + dump), ${sinceTriggerMs} ms since the trigger`,
+    `  heap shrink       ${meta.heap.shrunk ? `RSS ${mb(meta.heap.rssBeforeBytes)} -> ${mb(meta.heap.rssAfterBytes)}` : 'off'}`,
+    `  resources         ${meta.resources.length} notified${meta.resources.length ? ':' : ''}`,
+    ...meta.resources.map((r) => `                      ${r.name} (${r.durationMs} ms)`),
+    `  node ${meta.node.version}, CRIU ${meta.criu.version}`,
+    `Restore with: crac restore ${dir}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Whether `pid` handles the trigger signal (SigCgt in /proc/PID/status). */
+function catchesTriggerSignal(pid: number): boolean {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    throw new Error(`no process ${pid}`);
+  }
+  const caught = BigInt(`0x${/^SigCgt:\s*([0-9a-f]+)/m.exec(status)?.[1] ?? '0'}`);
+  return ((caught >> 11n) & 1n) === 1n; // SIGUSR2 is 12
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    return !/^State:\s*Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function seconds(text: string | undefined, name: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${name} must be a positive number of seconds, got "${text}"`);
+  return value * 1000;
+}
+
+function positiveInt(text: string, name: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) throw new UsageError(`${name} must be a positive integer, got "${text}"`);
+  return value;
+}

@@ -1,0 +1,136 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { criuCheck, CriuNotFoundError, type CriuLocation, locateCriu } from '../criu/locate.js';
+import { loadBridge, restoreHelperPath } from '../native/bridge.js';
+import type { Command } from './command.js';
+
+const help = `Usage: crac doctor
+
+Checks whether checkpoints can work on this machine: CRIU found (CRAC_CRIU_PATH, PATH,
+or the workspace's .cache/criu), its version (>= 4) and "criu check", privileges, time
+namespaces, io_uring, the Node version and node-crac's native bridge. Prints a verdict
+and a fix for each problem; exits non-zero when checkpoints cannot work.`;
+
+type Status = 'ok' | 'warn' | 'fail';
+interface Finding {
+  status: Status;
+  what: string;
+  fix?: string;
+}
+
+// Capability bits (linux/capability.h).
+const CAP_SYS_ADMIN = 21n;
+const CAP_SYS_PTRACE = 19n;
+const CAP_CHECKPOINT_RESTORE = 40n;
+
+export const doctorCommand: Command = {
+  name: 'doctor',
+  summary: 'check whether checkpoints can work here, and how to fix what is missing',
+  help,
+  async run() {
+    const findings = diagnose();
+    const mark: Record<Status, string> = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' };
+    for (const f of findings) {
+      process.stdout.write(`[${mark[f.status]}] ${f.what}\n`);
+      if (f.fix) process.stdout.write(`       fix: ${f.fix.replace(/\n/g, '\n            ')}\n`);
+    }
+    const failures = findings.filter((f) => f.status === 'fail').length;
+    process.stdout.write(
+      failures === 0
+        ? '\nVerdict: checkpoints can work on this machine.\n'
+        : `\nVerdict: checkpoints cannot work on this machine (${failures} problem${failures > 1 ? 's' : ''} above).\n`,
+    );
+    return failures === 0 ? 0 : 1;
+  },
+};
+
+function diagnose(): Finding[] {
+  if (process.platform !== 'linux') {
+    return [{ status: 'fail', what: `platform ${process.platform}: CRIU runs on Linux only`, fix: 'use CRAC_ENGINE=simulate here, checkpoint on Linux' }];
+  }
+  const findings: Finding[] = [nodeFinding(), privilegeFinding(), bridgeFinding()];
+  let criu: CriuLocation | undefined;
+  try {
+    criu = locateCriu();
+    findings.push({ status: 'ok', what: `CRIU ${criu.version} at ${criu.path} (from ${criu.source})` });
+  } catch (error) {
+    const reasons = error instanceof CriuNotFoundError ? error.reasons.join('; ') : (error as Error).message;
+    findings.push({
+      status: 'fail',
+      what: `no usable CRIU >= 4 (${reasons})`,
+      fix: 'install CRIU >= 4 (Debian 13, Ubuntu 24.04+), or run scripts/provision-criu.sh in the node-crac workspace, or set CRAC_CRIU_PATH',
+    });
+  }
+  if (criu) {
+    const complaint = criuCheck(criu.path);
+    findings.push(
+      complaint
+        ? { status: 'fail', what: `"criu check" fails: ${complaint}`, fix: 'run "criu check -v4" to see which kernel feature is missing; CRIU >= 4 is needed on recent kernels' }
+        : { status: 'ok', what: '"criu check": looks good' },
+    );
+    findings.push(timensFinding(criu.path));
+  }
+  findings.push(ioUringFinding());
+  return findings;
+}
+
+function nodeFinding(): Finding {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  if (major < 20) return { status: 'fail', what: `Node ${process.version} is too old`, fix: 'use Node 20, 22 or 24' };
+  const ring = major > 22 || (major === 22 && minor >= 17);
+  return {
+    status: 'ok',
+    what: `Node ${process.version}` + (ring ? ' (opens an io_uring ring: start apps with "crac run"/"crac checkpoint", which block it)' : ''),
+  };
+}
+
+function privilegeFinding(): Finding {
+  if (process.getuid?.() === 0) return { status: 'ok', what: 'running as root' };
+  const effective = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0'}`);
+  const has = (bit: bigint): boolean => ((effective >> bit) & 1n) === 1n;
+  if (has(CAP_CHECKPOINT_RESTORE) && has(CAP_SYS_PTRACE) && has(CAP_SYS_ADMIN)) {
+    return { status: 'ok', what: 'not root, but has CAP_CHECKPOINT_RESTORE, CAP_SYS_PTRACE and CAP_SYS_ADMIN' };
+  }
+  return {
+    status: 'fail',
+    what: 'not root: CRIU needs root (or CAP_CHECKPOINT_RESTORE + CAP_SYS_PTRACE, and CAP_SYS_ADMIN for the restore namespaces)',
+    fix: 'run crac as root (sudo), or grant those capabilities to the criu binary and this process',
+  };
+}
+
+function bridgeFinding(): Finding {
+  try {
+    loadBridge();
+    restoreHelperPath();
+    return { status: 'ok', what: 'native bridge and restore helper are built' };
+  } catch (error) {
+    return { status: 'fail', what: (error as Error).message, fix: 'install a C compiler, make and python3, then reinstall node-crac' };
+  }
+}
+
+function timensFinding(criuPath: string): Finding {
+  try {
+    execFileSync(criuPath, ['check', '--feature', 'timens'], { stdio: 'ignore', timeout: 30_000 });
+    return { status: 'ok', what: 'time namespaces: supported (timers and performance.now() continue across a restore)' };
+  } catch {
+    return {
+      status: 'warn',
+      what: 'time namespaces: not supported; the monotonic clock jumps at restore (timers may fire early or late)',
+      fix: 'a kernel >= 5.6 with CONFIG_TIME_NS',
+    };
+  }
+}
+
+function ioUringFinding(): Finding {
+  let disabled: string;
+  try {
+    disabled = readFileSync('/proc/sys/kernel/io_uring_disabled', 'utf8').trim();
+  } catch {
+    return { status: 'ok', what: 'io_uring: no io_uring_disabled switch in this kernel (crac run blocks io_uring per process)' };
+  }
+  if (disabled === '2') return { status: 'ok', what: 'io_uring: disabled system-wide (kernel.io_uring_disabled=2)' };
+  return {
+    status: 'ok',
+    what: `io_uring: enabled (kernel.io_uring_disabled=${disabled}); crac run/checkpoint block it per process with a seccomp filter`,
+  };
+}

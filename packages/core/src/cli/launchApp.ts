@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { resolve } from 'node:path';
+import { loadBridge } from '../native/bridge.js';
+
+/** An app started by `crac run` or `crac checkpoint`, ready to be checkpointed. */
+export interface LaunchedApp {
+  child: ChildProcess;
+  pid: number;
+  /** Resolves when the app calls notifyReady(); only with `readyPipe`. */
+  ready: Promise<void> | undefined;
+  /** Resolves when the app ends (a checkpointed app ends by SIGKILL from CRIU). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves once the app's output was relayed to the end. */
+  outputDone: Promise<void>;
+}
+
+export interface LaunchOptions {
+  /** Added to the environment. */
+  env: Record<string, string>;
+  /** Give the app a pipe on fd 3 (CRAC_READY_FD) for notifyReady(). */
+  readyPipe: boolean;
+}
+
+const PRELOAD = resolve(__dirname, '../launch/preload.js');
+let ioUringDenied = false;
+
+/**
+ * Starts `command` so that CRIU can dump it (DESIGN.md 3.6 and 4): stdout and
+ * stderr are real pipes relayed to ours (never libuv's socketpairs, never an
+ * IPC channel), stdin is /dev/null, io_uring_setup fails with ENOSYS (seccomp,
+ * inherited), and the checkpoint trigger is preloaded.
+ */
+export function launchApp(command: string[], options: LaunchOptions): LaunchedApp {
+  const [file, ...args] = command;
+  if (!file) throw new Error('no command to start');
+  const bridge = loadBridge();
+  if (!ioUringDenied) {
+    // On this (main) thread, which spawns: every app started from here inherits it.
+    bridge.denyIoUring();
+    ioUringDenied = true;
+  }
+  const [outRead, outWrite] = bridge.pipe();
+  const [errRead, errWrite] = bridge.pipe();
+  const [readyRead, readyWrite] = options.readyPipe ? bridge.pipe() : [-1, -1];
+
+  const nodeOptions = [process.env.NODE_OPTIONS, `--require ${JSON.stringify(PRELOAD)}`].filter(Boolean).join(' ');
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, NODE_OPTIONS: nodeOptions, CRAC_TRIGGER: 'signal' };
+  if (options.readyPipe) env.CRAC_READY_FD = '3';
+  else delete env.CRAC_READY_FD;
+
+  let child: ChildProcess;
+  try {
+    child = spawn(file, args, { stdio: ['ignore', outWrite, errWrite, ...(options.readyPipe ? [readyWrite] : [])], env });
+  } finally {
+    for (const fd of [outWrite, errWrite, readyWrite]) if (fd >= 0) closeSync(fd);
+  }
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit, rejectExit) => {
+    child.once('exit', (code, signal) => resolveExit({ code, signal }));
+    child.once('error', rejectExit);
+  });
+  const outputDone = Promise.all([relay(outRead, process.stdout), relay(errRead, process.stderr)]).then(() => undefined);
+  const ready = options.readyPipe ? waitForReady(readyRead) : undefined;
+  ready?.catch(() => undefined); // awaited by the caller when it needs it; the app may end first
+  return { child, pid: child.pid ?? -1, ready, exited, outputDone };
+}
+
+function relay(fd: number, to: NodeJS.WriteStream): Promise<void> {
+  const from = new Socket({ fd, readable: true, writable: false });
+  from.pipe(to, { end: false });
+  return new Promise((done) => from.once('close', () => done()));
+}
+
+function waitForReady(fd: number): Promise<void> {
+  const pipe = new Socket({ fd, readable: true, writable: false });
+  return new Promise((resolveReady, rejectReady) => {
+    let text = '';
+    pipe.setEncoding('utf8');
+    pipe.on('data', (chunk: string) => {
+      text += chunk;
+      if (text.includes('ready\n')) {
+        pipe.destroy();
+        resolveReady();
+      }
+    });
+    pipe.once('end', () => rejectReady(new Error('the app closed its ready pipe without calling notifyReady()')));
+    pipe.once('error', rejectReady);
+  });
+}

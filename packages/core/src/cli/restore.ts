@@ -1,0 +1,108 @@
+import { spawn } from 'node:child_process';
+import { closeSync, rmSync, writeSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { restoreArgs } from '../criu/criuArgs.js';
+import { criuErrorHint, criuErrorLines } from '../criu/criuLog.js';
+import { checkImageRunsHere, readImageMeta } from '../criu/imageMeta.js';
+import { locateCriu } from '../criu/locate.js';
+import type { RestorePayload } from '../engines/engine.js';
+import { loadBridge, restoreHelperPath } from '../native/bridge.js';
+import { type Command, splitAtDashDash, UsageError } from './command.js';
+
+const help = `Usage: crac restore DIR [--env K=V ...] [-- args...]
+
+Restores the checkpoint image in DIR in the foreground. The restored app writes to
+this command's stdout/stderr, gets the signals INT TERM HUP USR1 USR2 QUIT sent to
+it, and this command exits with the app's exit code (128+n when killed by signal n).
+Each restore runs in its own PID and mount namespace, so one image can be restored
+many times at once; killing this command (even with SIGKILL) ends the restored app.
+
+Options:
+  --env K=V        set K in the restored app's process.env before any afterRestore hook (repeatable)
+  --keep-log       keep CRIU's restore log (otherwise kept only when the restore fails)
+  -h, --help       this text
+
+Arguments after -- are handed to the app (restoreArguments() from node-crac).
+Environment: CRAC_CRIU_PATH picks the CRIU binary; CRAC_CRIU_RESTORE_ARGS adds CRIU options.`;
+
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGQUIT'];
+// A pipe holds this much without a reader; the payload is written before CRIU starts.
+const MAX_PAYLOAD_BYTES = 60 * 1024;
+
+export const restoreCommand: Command = {
+  name: 'restore',
+  summary: 'restore a checkpoint image in the foreground (signals forwarded, exit code mirrored)',
+  help,
+  async run(argv) {
+    const { options, command: args } = splitAtDashDash(argv);
+    const { values, positionals } = parseArgs({
+      args: options,
+      allowPositionals: true,
+      options: { env: { type: 'string', multiple: true, default: [] }, 'keep-log': { type: 'boolean', default: false } },
+    });
+    if (positionals.length !== 1) throw new UsageError('give exactly one image directory');
+    const imageDir = resolve(positionals[0]!);
+    const env: Record<string, string> = {};
+    for (const pair of values.env) {
+      const eq = pair.indexOf('=');
+      if (eq <= 0) throw new UsageError(`--env wants K=V, got "${pair}"`);
+      env[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+    return restore(imageDir, { env, args, restoreWallTime: Date.now() }, values['keep-log']);
+  },
+};
+
+async function restore(imageDir: string, payload: RestorePayload, keepLog: boolean): Promise<number> {
+  const meta = readImageMeta(imageDir);
+  checkImageRunsHere(meta);
+  const criu = locateCriu();
+  const helper = restoreHelperPath();
+  const bridge = loadBridge();
+
+  const text = JSON.stringify(payload);
+  if (Buffer.byteLength(text) > MAX_PAYLOAD_BYTES) throw new UsageError(`the --env values and arguments are too large (over ${MAX_PAYLOAD_BYTES} bytes)`);
+  const [payloadRead, payloadWrite] = bridge.pipe();
+  writeSync(payloadWrite, text);
+  closeSync(payloadWrite);
+
+  const logPath = join(tmpdir(), `node-crac-restore-${process.pid}.log`);
+  const criuArgv = restoreArgs(criu.path, imageDir, meta, { payload: 3, stdout: 1, stderr: 2 }, logPath, [helper, 'wait']);
+  let child;
+  try {
+    child = spawn(helper, ['launch', String(process.pid), ...criuArgv], { stdio: ['inherit', 'inherit', 'inherit', payloadRead] });
+  } finally {
+    closeSync(payloadRead);
+  }
+  const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
+  for (const signal of FORWARDED) process.on(signal, forward);
+  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done, fail) => {
+    child.once('exit', (code, signal) => done({ code, signal }));
+    child.once('error', fail);
+  });
+  for (const signal of FORWARDED) process.off(signal, forward);
+
+  const code = exit.code ?? 128 + signalNumber(exit.signal);
+  const failed = restoreFailed(logPath);
+  if (failed) {
+    const hint = criuErrorHint(failed);
+    process.stderr.write(
+      [`crac restore: CRIU could not restore ${imageDir}; log: ${logPath}`, ...failed.map((l) => `  ${l}`), ...(hint ? [`Hint: ${hint}`] : [])].join('\n') + '\n',
+    );
+    return code === 0 ? 1 : code;
+  }
+  if (!keepLog) rmSync(logPath, { force: true });
+  else process.stderr.write(`crac restore: CRIU log: ${logPath}\n`);
+  return code;
+}
+
+/** CRIU's error lines when the restore itself failed (as opposed to the restored app exiting non-zero). */
+function restoreFailed(logPath: string): string[] | undefined {
+  const lines = criuErrorLines(logPath);
+  return lines.some((l) => l.includes('Restoring FAILED')) ? lines : undefined;
+}
+
+function signalNumber(signal: NodeJS.Signals | null): number {
+  return signal ? constants.signals[signal] ?? 0 : 0;
+}

@@ -1,0 +1,43 @@
+import { resolve } from 'node:path';
+import { constants } from 'node:os';
+import { parseArgs } from 'node:util';
+import { type Command, say, splitAtDashDash, UsageError } from './command.js';
+import { launchApp } from './launchApp.js';
+
+const help = `Usage: crac run [--image DIR] -- <command...>
+
+Starts <command> ready to be checkpointed later: CRAC_ENGINE=criu, the checkpoint
+trigger enabled (SIGUSR2; "crac checkpoint --pid PID --image DIR" sends it),
+stdout/stderr as real pipes relayed to this command's, stdin /dev/null, and
+io_uring_setup failing with ENOSYS (Node >= 22.17 and 24 otherwise hold an
+io_uring ring, which CRIU cannot dump). Signals INT TERM HUP USR1 USR2 QUIT are
+forwarded; the exit code is the app's (128+n when killed by signal n).
+
+Options:
+  --image DIR      default image directory (CRAC_CHECKPOINT_TO), for checkpoints the
+                   app triggers itself or that "crac checkpoint --pid" sends without --image
+  -h, --help       this text`;
+
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGQUIT'];
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'start an app ready to be checkpointed later (trigger enabled, io_uring blocked)',
+  help,
+  async run(argv) {
+    const { options, command } = splitAtDashDash(argv);
+    const { values } = parseArgs({ args: options, options: { image: { type: 'string' } } });
+    if (command.length === 0) throw new UsageError('give the command to start after --');
+    const env: Record<string, string> = { CRAC_ENGINE: 'criu' };
+    if (values.image) env.CRAC_CHECKPOINT_TO = resolve(values.image);
+    const app = launchApp(command, { env, readyPipe: false });
+    say(`started ${command.join(' ')} (pid ${app.pid}); checkpoint it with: crac checkpoint --pid ${app.pid} --image DIR`);
+    const forward = (signal: NodeJS.Signals): void => void app.child.kill(signal);
+    for (const signal of FORWARDED) process.on(signal, forward);
+    const exit = await app.exited;
+    for (const signal of FORWARDED) process.off(signal, forward);
+    await Promise.race([app.outputDone, new Promise((r) => setTimeout(r, 2000))]);
+    if (exit.signal === 'SIGKILL') say('the app was ended by SIGKILL (CRIU ends a checkpointed app this way)');
+    return exit.code ?? 128 + (exit.signal ? constants.signals[exit.signal] : 0);
+  },
+};
