@@ -12,3 +12,5 @@ export { createSimulateEngine } from './engines/simulate.js';
 export type { SimulateEngineOptions } from './engines/simulate.js';
 export type { Engine, EngineOutcome, CheckpointRequest, RestorePayload } from './engines/engine.js';
 export type { EngineName } from './engines/selectEngine.js';
+export { RequestGate, GateOpenedError } from './gate/requestGate.js';
+export type { DrainOptions } from './gate/requestGate.js';
