@@ -1,0 +1,48 @@
+import type { Server } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { trackConnections } from './connectionTracker.js';
+import { formatAddress, type ListenAddress } from './listenAddress.js';
+
+/** What one server's drain did, reported before the checkpoint. */
+export interface DrainReport {
+  /** The address the server stopped listening on. */
+  address: string;
+  /** Responses in progress when the drain began. */
+  inFlight: number;
+  /** Responses that completed during the drain (requests already sent on open connections included). */
+  completed: number;
+  /** Connections still open at the timeout, closed then. */
+  forcedClosed: number;
+  timedOut: boolean;
+  durationMs: number;
+}
+
+/**
+ * Stops accepting connections on `server` and waits until every connection
+ * has ended: in-flight responses complete with keep-alive off, idle
+ * connections close at once, and after `timeoutMs` what is left is closed.
+ */
+export async function drainServer(server: Server, address: ListenAddress, timeoutMs: number): Promise<DrainReport> {
+  const tracker = trackConnections(server);
+  const started = performance.now();
+  // A response whose keep-alive headers went out before the drain leaves an idle
+  // connection behind when it ends: close it once the server has seen it go idle.
+  const inFlight = tracker.startDraining(() => setImmediate(() => server.closeIdleConnections()));
+  // close() stops accepting and, since Node 19, closes idle connections; its
+  // callback runs once the last connection has ended.
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<true>((resolve) => {
+    timer = setTimeout(() => resolve(true), timeoutMs);
+  });
+  const timedOut = await Promise.race([closed.then(() => false), timeout]);
+  clearTimeout(timer);
+  let forcedClosed = 0;
+  if (timedOut) {
+    forcedClosed = tracker.destroyAll();
+    server.closeAllConnections();
+    await closed;
+  }
+  const completed = tracker.stopDraining();
+  return { address: formatAddress(address), inFlight, completed, forcedClosed, timedOut, durationMs: performance.now() - started };
+}

@@ -1,0 +1,38 @@
+import type { Server } from 'node:http';
+import { type Context, getGlobalContext } from '../context.js';
+import { becomeReady, type ReadyOptions, type ReadyOutcome } from './readyFlow.js';
+import { createServerResource, type ServerResource, type ServerResourceOptions } from './serverResource.js';
+
+export interface RegisterServerOptions extends ServerResourceOptions, ReadyOptions<Server> {
+  /** The context to register with. Default: the global context. */
+  context?: Context;
+  /** Receives a failed warm-up or checkpoint on ready. Default: a process warning. */
+  onReadyError?: (error: Error) => void;
+}
+
+/** A server taking part in checkpoints. */
+export interface CracServer {
+  readonly resource: ServerResource;
+  /**
+   * Settles once the server listens and has been warmed up and reported ready
+   * or checkpointed (checkpointOnReady); rejects when either failed.
+   */
+  readonly ready: Promise<ReadyOutcome>;
+  /** Takes the server out of future checkpoints. */
+  unregister(): void;
+}
+
+/**
+ * Registers a node:http server (the one `app.listen()` returns, or your own):
+ * drained and closed before every checkpoint, listening again after the
+ * restore. Once it listens, readiness is reported to `crac checkpoint`.
+ */
+export function registerServer(server: Server, options: RegisterServerOptions = {}): CracServer {
+  const resource = createServerResource(server, options);
+  const registration = (options.context ?? getGlobalContext()).register(resource);
+  const listening = server.listening ? Promise.resolve() : new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const ready = listening.then(() => becomeReady(server, options));
+  // Reported here so that nobody has to await `ready`; awaiting it still sees the error.
+  ready.catch(options.onReadyError ?? ((error: Error) => process.emitWarning(error)));
+  return { resource, ready, unregister: () => registration.unregister() };
+}

@@ -1,0 +1,167 @@
+import { AsyncResource } from 'node:async_hooks';
+import type { Server } from 'node:http';
+import { debuglog } from 'node:util';
+import type { Resource } from '../resource.js';
+import { trackConnections } from './connectionTracker.js';
+import { type DrainReport, drainServer } from './drain.js';
+import { listenOn } from './listen.js';
+import { currentAddress, formatAddress, type ListenAddress } from './listenAddress.js';
+import { DEFAULT_LISTEN_ENV, type ListenEnv, listenEnvChange, type ListenEnvSnapshot, snapshotListenEnv } from './listenEnv.js';
+
+const debug = debuglog('crac');
+
+export const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
+
+export interface ServerResourceOptions {
+  /** Shown in errors, events and logs. Default: 'http server'. */
+  name?: string;
+  /**
+   * How long in-flight requests may take to complete before the remaining
+   * connections are closed. Keep it below the hook timeout (10 s by default).
+   * Default: 5000.
+   */
+  drainTimeoutMs?: number;
+  /**
+   * Environment variables that, when the restore gives them a new value, move
+   * the server to that port / host. false: always listen on the recorded
+   * address. Default: { port: 'PORT', host: 'HOST' }.
+   */
+  listenEnv?: ListenEnv;
+  /**
+   * Other servers bound to the same port on other addresses (Fastify's extra
+   * bindings for 'localhost'). They close and drain with the server and listen
+   * again on their own host with its port; when the restore changes the host
+   * they stay closed.
+   */
+  extraBindings?: () => Iterable<Server>;
+  /** Called with one report per closed server before the checkpoint. */
+  onDrained?: (reports: DrainReport[]) => void;
+  /** Called with the addresses listened on after the restore. */
+  onListening?: (addresses: string[]) => void;
+}
+
+/**
+ * 'active': serving, outside a checkpoint. 'draining': closing before one.
+ * 'checkpointed': closed, waiting for the restore. 'failed': it could not
+ * listen again after a restore.
+ */
+export type ServerStatus = 'active' | 'draining' | 'checkpointed' | 'failed';
+
+export interface ServerResource extends Resource {
+  readonly name: string;
+  readonly server: Server;
+  readonly status: ServerStatus;
+  /** Where it listens; while checkpointed, where it listened. */
+  readonly addresses: string[];
+  /** The reports of the latest drain. */
+  readonly lastDrain: readonly DrainReport[] | undefined;
+}
+
+interface Binding {
+  server: Server;
+  address: ListenAddress;
+}
+
+/**
+ * A Resource for a node:http (or https) server: before the checkpoint it stops
+ * accepting, drains in-flight requests and closes; after the restore it listens
+ * again on the same address, or on the PORT/HOST the restore environment gives.
+ */
+export function createServerResource(server: Server, options: ServerResourceOptions = {}): ServerResource {
+  return new HttpServerResource(server, options);
+}
+
+class HttpServerResource implements ServerResource {
+  readonly name: string;
+  readonly server: Server;
+  readonly #options: ServerResourceOptions;
+  readonly #listenEnv: ListenEnv;
+  readonly #drainTimeoutMs: number;
+  // Listening again runs inside the core's afterRestore hook. Doing it in the
+  // async context where the resource was made keeps requests served afterwards
+  // outside the hook's scope, so a route may ask for another checkpoint.
+  readonly #appScope = new AsyncResource('node-crac:http-server');
+  #status: ServerStatus = 'active';
+  #closed: Binding[] = [];
+  #envAtCheckpoint: ListenEnvSnapshot = { port: undefined, host: undefined };
+  #lastDrain: DrainReport[] | undefined;
+
+  constructor(server: Server, options: ServerResourceOptions) {
+    if (typeof server?.closeIdleConnections !== 'function') {
+      throw new TypeError('createServerResource() needs a node:http or node:https server (HTTP/2 servers are not supported)');
+    }
+    this.server = server;
+    this.#options = options;
+    this.name = options.name ?? 'http server';
+    this.#listenEnv = options.listenEnv ?? DEFAULT_LISTEN_ENV;
+    this.#drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+    trackConnections(server);
+  }
+
+  get status(): ServerStatus {
+    return this.#status;
+  }
+
+  get addresses(): string[] {
+    if (this.#status === 'checkpointed') return this.#closed.map((binding) => formatAddress(binding.address));
+    return this.#listening().map((binding) => formatAddress(binding.address));
+  }
+
+  get lastDrain(): readonly DrainReport[] | undefined {
+    return this.#lastDrain;
+  }
+
+  async beforeCheckpoint(): Promise<void> {
+    this.#envAtCheckpoint = snapshotListenEnv(this.#listenEnv);
+    this.#closed = this.#listening();
+    if (this.#closed.length === 0) return; // not listening: nothing to close, nothing to reopen
+    this.#status = 'draining';
+    // Every listener stops accepting in this tick; then they drain side by side.
+    const reports = await Promise.all(this.#closed.map(({ server, address }) => drainServer(server, address, this.#drainTimeoutMs)));
+    this.#status = 'checkpointed';
+    this.#lastDrain = reports;
+    for (const r of reports) {
+      debug('%s: closed %s, %d in flight, %d completed, %d closed at the timeout (%d ms)', this.name, r.address, r.inFlight, r.completed, r.forcedClosed, r.durationMs.toFixed(1));
+    }
+    this.#options.onDrained?.(reports);
+  }
+
+  async afterRestore(): Promise<void> {
+    const [primary, ...extras] = this.#closed;
+    if (!primary) return;
+    const change = listenEnvChange(this.#listenEnv, this.#envAtCheckpoint);
+    const errors: Error[] = [];
+    const listen = (binding: Binding, address: ListenAddress): Promise<void> =>
+      this.#appScope.runInAsyncScope(() => listenOn(binding.server, address)).catch((error: Error) => void errors.push(error));
+
+    await listen(primary, 'path' in primary.address ? primary.address : { host: change.host ?? primary.address.host, port: change.port ?? primary.address.port });
+    // Extra bindings are the old host name's other addresses: a new host leaves them closed.
+    if (change.host === undefined) {
+      const newPort = change.port === undefined ? undefined : (portOf(primary.server) ?? change.port);
+      for (const extra of extras) {
+        await listen(extra, 'path' in extra.address || newPort === undefined ? extra.address : { host: extra.address.host, port: newPort });
+      }
+    }
+    this.#closed = [];
+    if (errors.length > 0) {
+      this.#status = 'failed';
+      throw errors.length === 1 ? errors[0] : new AggregateError(errors, errors.map((error) => error.message).join('; '));
+    }
+    this.#status = 'active';
+    debug('%s: listening again on %s', this.name, this.addresses.join(', '));
+    this.#options.onListening?.(this.addresses);
+  }
+
+  #listening(): Binding[] {
+    const servers = [this.server, ...(this.#options.extraBindings?.() ?? [])];
+    return servers.flatMap((server) => {
+      const address = currentAddress(server);
+      return address ? [{ server, address }] : [];
+    });
+  }
+}
+
+function portOf(server: Server): number | undefined {
+  const address = currentAddress(server);
+  return address && 'port' in address ? address.port : undefined;
+}
