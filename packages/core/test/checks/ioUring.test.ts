@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import t from 'tap';
+import { loadBridge } from '../../src/native/bridge.js';
 import { runCheckChild } from './childProcess.js';
 
 // Node 24 (libuv >= 1.50) opens an io_uring ring per event loop; the
@@ -36,4 +37,15 @@ t.test('no policy rule lets io_uring through', async (t) => {
   const { before } = await runCheckChild(t, 'fresh', { node: node24, env: { CRAC_POLICY: policy } });
   t.notOk(before.passed);
   if (!before.passed) t.ok(before.ioUring);
+});
+
+// Last: the filter stays on this process and everything it spawns afterwards.
+t.test("under `crac run`'s seccomp filter Node 24 has no ring, and a fresh process passes", async (t) => {
+  loadBridge().denyIoUring();
+  const { before } = await runCheckChild(t, 'fresh', { node: node24 });
+  t.ok(before.passed, 'the check passes', { before });
+  const listening = await runCheckChild(t, 'tcp-listen', { node: node24 });
+  if (listening.before.passed) throw new Error('a listening server passed');
+  t.notOk(listening.before.ioUring);
+  t.match(listening.before.message, new RegExp(`^fd \\d+: tcp 127\\.0\\.0\\.1:${listening.info.port} LISTEN$`, 'm'));
 });
