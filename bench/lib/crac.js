@@ -1,0 +1,30 @@
+'use strict';
+// The `crac` CLI as a user runs it: `crac checkpoint` and `crac restore`.
+const { readFileSync } = require('node:fs');
+const { dirname, join } = require('node:path');
+const { start } = require('./processes');
+
+const CRAC_BIN = join(dirname(require.resolve('node-crac/package.json')), 'bin', 'crac.js');
+
+/**
+ * `crac checkpoint` of `node server.js` in the example's folder, ready once
+ * `readyPath` answers, warmed up with GET requests; resolves with crac.json.
+ */
+async function checkpoint({ node, example, imageDir, port, warmupPaths, warmupRequests, env = {}, logFile }) {
+  const base = `http://127.0.0.1:${port}`;
+  const args = [CRAC_BIN, 'checkpoint', '--image', imageDir, '--ready-url', base + example.readyPath];
+  for (const path of warmupPaths) args.push('--warmup-url', base + path);
+  args.push('--warmup-requests', String(warmupRequests), '--', node, 'server.js');
+  const started = performance.now();
+  const proc = start(process.execPath, args, { cwd: example.dir, env: { ...example.env, ...env, PORT: String(port) }, logFile });
+  const { code, signal } = await proc.exited;
+  if (code !== 0) throw new Error(`crac checkpoint of ${example.name} failed (${signal ?? `exit ${code}`}); see ${logFile}`);
+  return { meta: JSON.parse(readFileSync(join(imageDir, 'crac.json'), 'utf8')), wallMs: performance.now() - started };
+}
+
+/** Starts `crac restore DIR --env PORT=port` in the background; stop it by its PID. */
+function restore({ imageDir, port, logFile }) {
+  return start(process.execPath, [CRAC_BIN, 'restore', imageDir, '--env', `PORT=${port}`], { env: {}, logFile });
+}
+
+module.exports = { CRAC_BIN, checkpoint, restore };

@@ -1,0 +1,47 @@
+'use strict';
+// One measured start of a server, cold or restored: time to its first 200,
+// its RSS then and after the load, and the latencies of its first requests.
+const { start, stop, waitPortFree } = require('./processes');
+const { measureLatencies, waitFor200 } = require('./http');
+const { pidListeningOn, rssOf } = require('./rss');
+const { restore } = require('./crac');
+const { percentile } = require('./stats');
+
+async function measureStartedServer(proc, startedAt, { example, port, plan, requests }) {
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    const okAt = await waitFor200(base + example.readyPath, { alive: proc.alive });
+    const pid = pidListeningOn(port);
+    if (!pid) throw new Error(`nothing listens on port ${port} after a 200`);
+    const rssAtReady = rssOf(pid);
+    const latencies = await measureLatencies(base, plan, requests);
+    return {
+      firstOkMs: okAt - startedAt,
+      rssAtReady,
+      rssAfterLoad: rssOf(pid),
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+    };
+  } finally {
+    await stop(proc);
+    await waitPortFree(port);
+  }
+}
+
+/** `node server.js` as a user starts it; with compileCacheDir, under NODE_COMPILE_CACHE. */
+function measureColdStart({ node, example, port, plan, requests, logFile, compileCacheDir }) {
+  const env = { ...example.env, PORT: String(port) };
+  if (compileCacheDir) env.NODE_COMPILE_CACHE = compileCacheDir;
+  const startedAt = performance.now();
+  const proc = start(node, ['server.js'], { cwd: example.dir, env, logFile });
+  return measureStartedServer(proc, startedAt, { example, port, plan, requests });
+}
+
+/** `crac restore DIR` as a user runs it, timed from the command's start. */
+function measureRestore({ imageDir, example, port, plan, requests, logFile }) {
+  const startedAt = performance.now();
+  const proc = restore({ imageDir, port, logFile });
+  return measureStartedServer(proc, startedAt, { example, port, plan, requests });
+}
+
+module.exports = { measureColdStart, measureRestore };

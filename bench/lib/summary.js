@@ -1,0 +1,35 @@
+'use strict';
+// Medians over the runs of one example (ratios are medians of per-run ratios).
+const { median } = require('./stats');
+
+function summarize(example, samples) {
+  const m = (pick) => median(samples.map(pick));
+  return {
+    name: example.name,
+    description: example.description,
+    runs: samples.length,
+    coldMs: m((s) => s.cold.firstOkMs),
+    compileCacheMs: samples[0].compileCache ? m((s) => s.compileCache.firstOkMs) : null,
+    restoreMs: m((s) => s.restore.firstOkMs),
+    restoreShareOfCold: m((s) => s.restore.firstOkMs / s.cold.firstOkMs),
+    speedup: m((s) => s.cold.firstOkMs / s.restore.firstOkMs),
+    checkpointMs: m((s) => s.checkpoint.meta.checkpointDurationMs),
+    checkpointCommandMs: m((s) => s.checkpoint.wallMs),
+    imageBytes: m((s) => s.checkpoint.meta.imageSizeBytes),
+    imageNoShrinkBytes: m((s) => s.checkpointNoShrink.meta.imageSizeBytes),
+    rssBeforeCheckpoint: m((s) => s.checkpoint.meta.heap.rssBeforeBytes),
+    rssAfterShrink: m((s) => s.checkpoint.meta.heap.rssAfterBytes),
+    imageShareOfRss: m((s) => s.checkpoint.meta.imageSizeBytes / s.checkpoint.meta.heap.rssBeforeBytes),
+    rssCold: m((s) => s.cold.rssAtReady),
+    rssRestore: m((s) => s.restore.rssAtReady),
+    rssColdAfterLoad: m((s) => s.cold.rssAfterLoad),
+    rssRestoreAfterLoad: m((s) => s.restore.rssAfterLoad),
+    p50Cold: m((s) => s.cold.p50),
+    p99Cold: m((s) => s.cold.p99),
+    p50Restore: m((s) => s.restore.p50),
+    p99Restore: m((s) => s.restore.p99),
+    p99CompileCache: samples[0].compileCache ? m((s) => s.compileCache.p99) : null,
+  };
+}
+
+module.exports = { summarize };

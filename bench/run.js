@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+'use strict';
+// The benchmark: for each example, N interleaved runs of a cold start, a cold
+// start with Node's compile cache (Node 22+), a checkpoint with and without
+// heap shrink, and a restore; then bench/REPORT.md, bench/results.json and
+// bench/chart.png. Usage: node bench/run.js [--runs 5] [--requests 1000]
+// [--examples hello,realistic] [--node /path/to/node] [--no-report]
+const { execFileSync } = require('node:child_process');
+const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const { parseArgs } = require('node:util');
+const { EXAMPLES, findExample } = require('./lib/examples');
+const { checkpoint } = require('./lib/crac');
+const { measureColdStart, measureRestore } = require('./lib/measure');
+const { start, stop, waitPortFree } = require('./lib/processes');
+const { waitFor200 } = require('./lib/http');
+const { freePort } = require('./lib/ports');
+const { describeMachine } = require('./lib/machine');
+const { summarize } = require('./lib/summary');
+const { renderReport } = require('./lib/report');
+const { renderChart } = require('./lib/chart');
+
+const WARMUP_REQUESTS_TOTAL = 2000;
+
+const { values: opts } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    requests: { type: 'string', default: '1000' },
+    examples: { type: 'string', default: EXAMPLES.map((e) => e.name).join(',') },
+    node: { type: 'string', default: process.execPath },
+    'no-report': { type: 'boolean', default: false },
+  },
+});
+const runs = Number(opts.runs);
+const requests = Number(opts.requests);
+const examples = opts.examples.split(',').map(findExample);
+const node = opts.node;
+
+const log = (line) => process.stdout.write(`${line}\n`);
+
+function hasCompileCache() {
+  const probe = "process.stdout.write(String(typeof require('node:module').enableCompileCache === 'function'))";
+  return execFileSync(node, ['-e', probe], { encoding: 'utf8' }) === 'true';
+}
+
+/**
+ * One unmeasured start per example: reads its load plan, fills the compile
+ * cache, and brings its files into the page cache so that the first measured
+ * cold start is not penalized.
+ */
+async function prepare(example, work) {
+  const port = await freePort();
+  const env = { ...example.env, PORT: String(port) };
+  if (work.compileCache) env.NODE_COMPILE_CACHE = join(work.dir, `compile-cache-${example.name}`);
+  const proc = start(node, ['server.js'], { cwd: example.dir, env, logFile: work.logFile });
+  try {
+    await waitFor200(`http://127.0.0.1:${port}${example.readyPath}`, { alive: proc.alive, intervalMs: 20 });
+    return await example.loadPlan(`http://127.0.0.1:${port}`);
+  } finally {
+    await stop(proc);
+    await waitPortFree(port);
+  }
+}
+
+async function oneRun(example, plan, work, run) {
+  const port = await freePort();
+  const common = { node, example, port, plan, requests, logFile: work.logFile };
+  const sample = { cold: await measureColdStart(common) };
+  if (work.compileCache) sample.compileCache = await measureColdStart({ ...common, compileCacheDir: join(work.dir, `compile-cache-${example.name}`) });
+
+  const warmupPaths = [...new Set(plan.filter((step) => step.method === 'GET').map((step) => step.path))];
+  const warmupRequests = Math.ceil(WARMUP_REQUESTS_TOTAL / warmupPaths.length);
+  const imageDir = join(work.dir, `image-${example.name}-${run}`);
+  const shrunk = await checkpoint({ node, example, imageDir, port, warmupPaths, warmupRequests, logFile: work.logFile });
+  await waitPortFree(port);
+  sample.checkpoint = { wallMs: shrunk.wallMs, meta: shrunk.meta };
+  sample.restore = await measureRestore({ imageDir, example, port, plan, requests, logFile: work.logFile });
+  rmSync(imageDir, { recursive: true, force: true });
+
+  const fullDir = `${imageDir}-no-shrink`;
+  const full = await checkpoint({ node, example, imageDir: fullDir, port, warmupPaths, warmupRequests, env: { CRAC_HEAP_SHRINK: '0' }, logFile: work.logFile });
+  await waitPortFree(port);
+  sample.checkpointNoShrink = { wallMs: full.wallMs, meta: full.meta };
+  rmSync(fullDir, { recursive: true, force: true });
+  return sample;
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'node-crac-bench-'));
+  const work = { dir, logFile: join(dir, 'servers.log'), compileCache: hasCompileCache() };
+  log(`node-crac benchmark: ${runs} runs x ${examples.map((e) => e.name).join(', ')}; node ${node}; logs in ${work.logFile}`);
+  const startedAt = Date.now();
+  try {
+    const plans = new Map();
+    for (const example of examples) plans.set(example.name, await prepare(example, work));
+    const samples = new Map(examples.map((e) => [e.name, []]));
+    // Interleaved: run i of every example before run i+1 of any, so drift on the
+    // machine (page cache, other load) spreads over all of them alike.
+    for (let run = 1; run <= runs; run++) {
+      for (const example of examples) {
+        const sample = await oneRun(example, plans.get(example.name), work, run);
+        samples.get(example.name).push(sample);
+        log(`run ${run}/${runs} ${example.name}: cold ${sample.cold.firstOkMs.toFixed(0)} ms, restore ${sample.restore.firstOkMs.toFixed(0)} ms, ` +
+          `image ${(sample.checkpoint.meta.imageSizeBytes / 2 ** 20).toFixed(1)} MB`);
+      }
+    }
+    const summaries = examples.map((example) => summarize(example, samples.get(example.name)));
+    const criuVersion = samples.get(examples[0].name)[0].checkpoint.meta.criu.version;
+    const machine = describeMachine({ node, examplesDir: join(__dirname, '..', 'examples'), criuVersion });
+    const result = { machine, runs, requests, compileCache: work.compileCache, durationS: Math.round((Date.now() - startedAt) / 1000), summaries };
+    if (!opts['no-report']) {
+      writeFileSync(join(__dirname, 'results.json'), `${JSON.stringify(result, null, 2)}\n`);
+      writeFileSync(join(__dirname, 'chart.png'), renderChart(summaries));
+      writeFileSync(join(__dirname, 'REPORT.md'), renderReport(result));
+      log('wrote bench/REPORT.md, bench/results.json, bench/chart.png');
+    } else {
+      log(JSON.stringify(summaries, null, 2));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  } catch (error) {
+    log(`benchmark failed: ${error.stack || error}\nserver logs kept in ${work.logFile}`);
+    process.exitCode = 1;
+  }
+}
+
+main();
