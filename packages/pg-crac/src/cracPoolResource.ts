@@ -1,0 +1,48 @@
+import type { Pool } from 'pg';
+import { RequestGate, type Resource } from 'node-crac';
+import { destroyIdleClients, waitForCheckedOutClients } from './drainPool.js';
+import type { GatedConnect } from './gateConnect.js';
+import type { RestoreConfig } from './restoreConfig.js';
+import { verifyConnection } from './verifyConnection.js';
+
+export interface CracPoolResourceSettings {
+  name: string;
+  checkoutTimeoutMs: number;
+  verifyOnRestore: boolean;
+  restoreConfig: RestoreConfig | undefined;
+}
+
+/**
+ * The pool's part in a checkpoint. Before: hold new checkouts and queries,
+ * wait for checked-out clients, close the idle ones. After: take the new
+ * environment's settings, optionally prove a connection works, run the held
+ * work in order.
+ */
+export class CracPoolResource implements Resource {
+  readonly name: string;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly gate: RequestGate,
+    private readonly gated: GatedConnect,
+    private readonly settings: CracPoolResourceSettings,
+  ) {
+    this.name = settings.name;
+  }
+
+  async beforeCheckpoint(): Promise<void> {
+    this.gate.close();
+    this.settings.restoreConfig?.recordBeforeCheckpoint();
+    await waitForCheckedOutClients(this.pool, this.gate, this.settings.checkoutTimeoutMs);
+    await destroyIdleClients(this.pool, this.gated.connect);
+  }
+
+  async afterRestore(): Promise<void> {
+    try {
+      this.settings.restoreConfig?.applyAfterRestore(this.pool);
+      if (this.settings.verifyOnRestore) await verifyConnection(this.gated.connect, this.pool.options);
+    } finally {
+      this.gate.open();
+    }
+  }
+}
