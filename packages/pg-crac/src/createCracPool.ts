@@ -39,11 +39,11 @@ const registered = new WeakSet<pg.Pool>();
 export function createCracPool<P extends pg.Pool>(pool: P, options?: CracPoolOptions): CracPool<P>;
 export function createCracPool(config?: pg.PoolConfig, options?: CracPoolOptions): CracPool;
 export function createCracPool(poolOrConfig?: pg.Pool | pg.PoolConfig, options: CracPoolOptions = {}): CracPool {
+  const checkoutTimeoutMs = options.checkoutTimeoutMs ?? DEFAULT_CHECKOUT_TIMEOUT_MS;
+  if (!(checkoutTimeoutMs > 0)) throw new RangeError(`pg-crac: checkoutTimeoutMs must be a positive number of milliseconds, got ${checkoutTimeoutMs}`);
   const pool = isPool(poolOrConfig) ? poolOrConfig : new pg.Pool(poolOrConfig);
   if (registered.has(pool)) throw new TypeError('pg-crac: this pool is already registered; call createCracPool() once per pool');
   if (pool.ending) throw new TypeError('pg-crac: this pool was ended (pool.end() is final); create a new pool');
-  const checkoutTimeoutMs = options.checkoutTimeoutMs ?? DEFAULT_CHECKOUT_TIMEOUT_MS;
-  if (!(checkoutTimeoutMs > 0)) throw new RangeError(`pg-crac: checkoutTimeoutMs must be a positive number of milliseconds, got ${checkoutTimeoutMs}`);
 
   const gate = new RequestGate();
   const gated = gateConnect(pool, gate);

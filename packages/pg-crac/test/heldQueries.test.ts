@@ -2,7 +2,7 @@ import t from 'tap';
 import { checkpointRestore, Context } from 'node-crac';
 import type { QueryResult } from 'pg';
 import { createCracPool } from '../src/index.js';
-import { createScratchTable, seqsInInsertionOrder, TEST_DATABASE_URL } from './fixtures/database.js';
+import { TEST_DATABASE_URL, createScratchTable, endPoolAtTeardown, seqsInInsertionOrder } from './fixtures/database.js';
 import { duringCheckpoint } from './fixtures/duringCheckpoint.js';
 
 const HELD = 20;
@@ -18,7 +18,7 @@ t.test('queries issued during the checkpoint window run after the restore, in or
   });
   // One connection: the order the held queries are sent in is the order they run in.
   const pool = createCracPool({ connectionString: TEST_DATABASE_URL, max: 1 }, { context });
-  t.teardown(() => pool.end());
+  endPoolAtTeardown(t, pool);
   await pool.query('SELECT 1');
 
   const result = await checkpointRestore({ engine: 'simulate', context });
@@ -53,7 +53,7 @@ t.test('checkouts and callback-style queries are held too, and a pool of many co
     }
   });
   const pool = createCracPool({ connectionString: TEST_DATABASE_URL, max: 5 }, { context });
-  t.teardown(() => pool.end());
+  endPoolAtTeardown(t, pool);
   // Warm the pool up to several idle connections, all of which must go.
   await Promise.all(Array.from({ length: 5 }, () => pool.query('SELECT pg_sleep(0.01)')));
   t.ok(pool.idleCount > 1, 'several idle connections before the checkpoint');

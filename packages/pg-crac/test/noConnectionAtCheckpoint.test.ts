@@ -2,14 +2,14 @@ import t from 'tap';
 import { CheckpointError, checkpointRestore, Context } from 'node-crac';
 import pg from 'pg';
 import { createCracPool } from '../src/index.js';
-import { TEST_DATABASE_URL } from './fixtures/database.js';
+import { TEST_DATABASE_URL, endPoolAtTeardown } from './fixtures/database.js';
 
 // The core's open-resource check runs in every cycle, the simulate engine's
 // too: a checkpoint that succeeds had no connection to 5432 open at the dump.
 
 t.test('an idle connection of a plain pool fails the checkpoint (the check is on)', async (t) => {
   const plain = new pg.Pool({ connectionString: TEST_DATABASE_URL });
-  t.teardown(() => plain.end());
+  endPoolAtTeardown(t, plain);
   await plain.query('SELECT 1');
   const error = await checkpointRestore({ engine: 'simulate', context: new Context() }).catch((e: unknown) => e);
   t.type(error, CheckpointError);
@@ -19,7 +19,7 @@ t.test('an idle connection of a plain pool fails the checkpoint (the check is on
 t.test('after beforeCheckpoint no connection to PostgreSQL remains, and the pool works after the restore', async (t) => {
   const context = new Context();
   const pool = createCracPool({ connectionString: TEST_DATABASE_URL, max: 4 }, { context });
-  t.teardown(() => pool.end());
+  endPoolAtTeardown(t, pool);
   const client = await pool.connect();
   await Promise.all([pool.query('SELECT pg_sleep(0.01)'), pool.query('SELECT pg_sleep(0.01)'), pool.query('SELECT 1')]);
   client.release();
