@@ -3,8 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import t from 'tap';
-import { loadBridge } from '../../src/native/bridge.js';
-import { runCheckChild } from './childProcess.js';
+import { runCheckChild } from './fixtures/runCheckChild.js';
 
 // Node 24 (libuv >= 1.50) opens an io_uring ring per event loop; the
 // machine's Node 20 has none. scripts/provision-node.sh caches the binary.
@@ -17,7 +16,7 @@ const node24 = execFileSync(path.join(__dirname, '../../../../scripts/provision-
   .pop()!;
 
 t.test('a process holding io_uring fails, naming io_uring and `crac run`', async (t) => {
-  const { before } = await runCheckChild(t, 'fresh', { node: node24 });
+  const { before } = await runCheckChild(t, 'fresh', { node: node24, ioUring: true });
   if (before.passed) throw new Error('the check passed on Node 24');
   t.equal(before.name, 'OpenResourcesError');
   t.ok(before.ioUring);
@@ -34,14 +33,13 @@ t.test('no policy rule lets io_uring through', async (t) => {
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const policy = path.join(dir, 'policy.json');
   fs.writeFileSync(policy, JSON.stringify({ rules: [{ match: {}, action: 'ignore' }] }));
-  const { before } = await runCheckChild(t, 'fresh', { node: node24, env: { CRAC_POLICY: policy } });
+  const { before } = await runCheckChild(t, 'fresh', { node: node24, ioUring: true, env: { CRAC_POLICY: policy } });
   t.notOk(before.passed);
   if (!before.passed) t.ok(before.ioUring);
 });
 
 // Last: the filter stays on this process and everything it spawns afterwards.
 t.test("under `crac run`'s seccomp filter Node 24 has no ring, and a fresh process passes", async (t) => {
-  loadBridge().denyIoUring();
   const { before } = await runCheckChild(t, 'fresh', { node: node24 });
   t.ok(before.passed, 'the check passes', { before });
   const listening = await runCheckChild(t, 'tcp-listen', { node: node24 });

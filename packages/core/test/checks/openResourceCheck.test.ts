@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import t, { type Test } from 'tap';
-import { runCheckChild } from './childProcess.js';
+import { runCheckChild } from './fixtures/runCheckChild.js';
 import type { CheckResult } from './fixtures/checkChild.js';
 
 function tempDir(t: Test): string {
