@@ -1,0 +1,87 @@
+import type { RequestGate, Resource } from 'node-crac';
+import type { InFlightCommands } from './inFlightCommands.js';
+import type { RedisClient } from './redisClient.js';
+import { redact, targetFromRedisUrl, type UrlFromEnv } from './redisUrl.js';
+
+/** The client could not connect again after the restore; ioredis keeps retrying by its retryStrategy. */
+export class ReconnectError extends Error {
+  override name = 'ReconnectError';
+}
+
+export interface CracRedisResourceSettings {
+  name: string;
+  replyTimeoutMs: number;
+  urlFromEnv: UrlFromEnv | undefined;
+}
+
+// Statuses in which ioredis holds a socket (or is opening one) that disconnect() closes.
+const CONNECTED = new Set(['connecting', 'connect', 'ready', 'monitoring']);
+
+/**
+ * The client's part in a checkpoint. Before: hold new commands, wait for the
+ * replies in flight, close the connection. After: connect again (to the
+ * restore's REDIS_URL when it changed), then send the held commands in order.
+ */
+export class CracRedisResource implements Resource {
+  readonly name: string;
+  #reconnect = false;
+  #urlBefore: string | undefined;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly gate: RequestGate,
+    private readonly inFlight: InFlightCommands,
+    private readonly settings: CracRedisResourceSettings,
+  ) {
+    this.name = settings.name;
+  }
+
+  async beforeCheckpoint(): Promise<void> {
+    this.#reconnect = false;
+    this.gate.close();
+    this.#urlBefore = this.settings.urlFromEnv?.(process.env);
+    await this.gate.drain(this.inFlight.drainOptions(this.settings.replyTimeoutMs));
+    const { status } = this.redis;
+    // 'wait' (lazyConnect, never used) and 'end' (closed by the application) hold no socket and stay as they are.
+    if (status === 'wait' || status === 'end') return;
+    if (!CONNECTED.has(status)) {
+      // A pending reconnect timer would carry into the image and reconnect on its own terms.
+      throw new Error(`ioredis is "${status}" (the connection to Redis was lost); retry the checkpoint once Redis is reachable again`);
+    }
+    const ended = new Promise<void>((resolve) => this.redis.once('end', resolve));
+    this.#reconnect = true;
+    this.redis.disconnect();
+    await ended;
+  }
+
+  async afterRestore(): Promise<void> {
+    let connected: Promise<void> | undefined;
+    try {
+      if (this.#reconnect && this.redis.status === 'end') {
+        this.#applyUrlChange();
+        connected = this.redis.connect();
+      }
+    } finally {
+      // Released while ioredis is connecting, the held commands enter its offline queue in order,
+      // behind the resubscription it sends first (autoResubscribe) and ahead of anything issued later.
+      this.gate.open();
+    }
+    try {
+      await connected;
+    } catch (cause) {
+      throw new ReconnectError(`could not connect to Redis at ${this.#describeTarget()} after the restore: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  #applyUrlChange(): void {
+    const url = this.settings.urlFromEnv?.(process.env);
+    if (url === undefined || url === this.#urlBefore) return;
+    Object.assign(this.redis.options, targetFromRedisUrl(url, this.redis.options.tls));
+  }
+
+  #describeTarget(): string {
+    const { host, port, path, db, tls } = this.redis.options;
+    if (path) return path;
+    return redact(`${tls ? 'rediss' : 'redis'}://${host?.includes(':') ? `[${host}]` : host}:${port}/${db ?? 0}`);
+  }
+}
