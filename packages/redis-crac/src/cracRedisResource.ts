@@ -76,7 +76,12 @@ export class CracRedisResource implements Resource {
   #applyUrlChange(): void {
     const url = this.settings.urlFromEnv?.(process.env);
     if (url === undefined || url === this.#urlBefore) return;
-    Object.assign(this.redis.options, targetFromRedisUrl(url, this.redis.options.tls));
+    const target = targetFromRedisUrl(url, this.redis.options.tls);
+    Object.assign(this.redis.options, target);
+    // ioredis (5 and 6) keeps the database of the closed connection in prevCondition and SELECTs it
+    // again once ready (after resubscribing); the new URL's database must win over it.
+    const previous = (this.redis as { prevCondition?: { select?: number } | null }).prevCondition;
+    if (previous) previous.select = target.db;
   }
 
   #describeTarget(): string {

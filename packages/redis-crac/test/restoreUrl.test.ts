@@ -1,0 +1,71 @@
+import t from 'tap';
+import { checkpointRestore, Context, createSimulateEngine, RestoreError, ResourceError } from 'node-crac';
+import { cracRedis, ReconnectError } from '../src/index.js';
+import { type AnyRedis, redisVersions, REDIS_URL, scratchPrefix } from './fixtures/redisVersions.js';
+
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+function restoreEnvAtTeardown(t: Teardown, name: string): void {
+  const saved = process.env[name];
+  t.teardown(() => {
+    if (saved === undefined) delete process.env[name];
+    else process.env[name] = saved;
+  });
+}
+
+/** The database number the server says this connection uses. */
+async function serverSideDb(redis: AnyRedis): Promise<string | undefined> {
+  const info = String(await redis.call('CLIENT', 'INFO'));
+  return /\bdb=(\d+)/.exec(info)?.[1];
+}
+
+for (const version of redisVersions) {
+  t.test(`${version.label}: a REDIS_URL given at the restore moves the client, held commands included`, async (t) => {
+    restoreEnvAtTeardown(t, 'REDIS_URL');
+    delete process.env.REDIS_URL;
+    const prefix = scratchPrefix(t);
+    const context = new Context();
+    let held: Promise<unknown> | undefined;
+    context.register({ name: 'test: during the checkpoint window', beforeCheckpoint: () => void (held = redis.set(`${prefix}where`, 'db 5')), afterRestore() {} });
+    const redis = cracRedis(version.connect(t, `${REDIS_URL}/0`), { context });
+    t.equal(await serverSideDb(redis), '0');
+
+    await checkpointRestore({ engine: createSimulateEngine({ env: { REDIS_URL: 'redis://localhost:6379/5' } }), context });
+    await held;
+    t.equal(await serverSideDb(redis), '5');
+    t.equal(await redis.get(`${prefix}where`), 'db 5', 'the held SET went to the new database');
+    await redis.del(`${prefix}where`);
+  });
+
+  t.test(`${version.label}: an unchanged REDIS_URL leaves a client configured in code where it was`, async (t) => {
+    restoreEnvAtTeardown(t, 'REDIS_URL');
+    process.env.REDIS_URL = `${REDIS_URL}/5`;
+    const context = new Context();
+    const redis = cracRedis(version.connect(t, `${REDIS_URL}/2`), { context });
+    await redis.ping();
+    await checkpointRestore({ engine: createSimulateEngine({ env: { REDIS_URL: `${REDIS_URL}/5` } }), context });
+    t.equal(await serverSideDb(redis), '2');
+  });
+
+  t.test(`${version.label}: an unreachable Redis at the restore is a RestoreError naming the client, without the password`, async (t) => {
+    restoreEnvAtTeardown(t, 'REDIS_URL');
+    delete process.env.REDIS_URL;
+    const context = new Context();
+    // No retries, so that the client ends instead of reconnecting in the background.
+    const redis = cracRedis(version.connect(t), { context, name: 'cache' });
+    redis.options.retryStrategy = () => null;
+    redis.on('error', () => {});
+    await redis.ping();
+    const error = (await checkpointRestore({ engine: createSimulateEngine({ env: { REDIS_URL: 'redis://:hunter2@127.0.0.1:1/0' } }), context }).catch(
+      (e: unknown) => e,
+    )) as RestoreError;
+    t.type(error, RestoreError);
+    const cause = error.errors[0] as ResourceError;
+    t.equal(cause.resource, 'cache');
+    t.type(cause.cause, ReconnectError);
+    t.match(cause.message, /cache afterRestore: could not connect to Redis at redis:\/\/127\.0\.0\.1:1\/0 after the restore/);
+    t.notMatch(cause.message, /hunter2/);
+  });
+}
