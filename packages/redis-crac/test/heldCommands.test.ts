@@ -35,6 +35,24 @@ for (const version of redisVersions) {
     t.equal(await redis.get(`${prefix}counter`), String(HELD + 3), 'plain, pipelined and transaction commands each ran once');
   });
 
+  t.test(`${version.label}: auto-pipelined commands are held and replayed too`, async (t) => {
+    const prefix = scratchPrefix(t);
+    const context = new Context();
+    const sent: Promise<number>[] = [];
+    context.register({
+      name: 'test: during the checkpoint window',
+      beforeCheckpoint() {
+        for (let i = 1; i <= HELD; i++) sent.push(redis.rpush(`${prefix}list`, String(i)));
+      },
+      afterRestore() {},
+    });
+    const redis = cracRedis(version.connect(t, undefined, { enableAutoPipelining: true }), { context });
+    await Promise.all([redis.ping(), redis.ping()]);
+    await checkpointRestore({ engine: 'simulate', context });
+    t.same(await Promise.all(sent), Array.from({ length: HELD }, (_, i) => i + 1), 'each push once, in order');
+    t.same(await redis.lrange(`${prefix}list`, 0, -1), Array.from({ length: HELD }, (_, i) => String(i + 1)));
+  });
+
   t.test(`${version.label}: replies in flight when the checkpoint starts arrive before the connection closes`, async (t) => {
     const prefix = scratchPrefix(t);
     const context = new Context();
