@@ -130,7 +130,7 @@ export function parseUnixTable(text: string): Map<number, UnixSocketEntry> {
 }
 
 /** `0100007F:0BB8` -> 127.0.0.1:3000 (the kernel prints each 32-bit word of the address in host byte order). */
-export function parseHexEndpoint(text: string): InetEndpoint {
+function parseHexEndpoint(text: string): InetEndpoint {
   const [hexAddress = '', hexPort = ''] = text.split(':');
   return { address: decodeHexAddress(hexAddress), port: parseInt(hexPort, 16) };
 }
