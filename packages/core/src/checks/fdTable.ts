@@ -154,7 +154,7 @@ function readDescriptor(fd: number, sockets: SocketTables): Descriptor | undefin
     }
     const unix = sockets.unix.get(inode);
     if (unix) return { ...common, kind: 'unix', inode, ...unix };
-    // netlink, packet, raw or a socket of another network namespace
+    // An unbound tcp/udp socket, netlink, packet, raw, or a socket of another network namespace.
     return { ...common, kind: 'other' };
   }
 
@@ -234,7 +234,7 @@ function describeObject(d: Descriptor): string {
       return `inotify (fs.watch, ${d.watches} watch${d.watches === 1 ? '' : 'es'})`;
     case 'other':
       return d.target.startsWith('socket:')
-        ? `socket ${d.target.slice('socket:'.length)} (not tcp, udp or unix)`
+        ? `socket ${d.target.slice('socket:'.length)} (not in /proc/net/{tcp,udp,unix}: unbound, or another protocol)`
         : d.target;
     default:
       return d.kind;
