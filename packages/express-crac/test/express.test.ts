@@ -1,0 +1,26 @@
+import type { Server } from 'node:http';
+import express from 'express';
+import t from 'tap';
+import { testAdapterScenarios } from '../../core/test/http/fixtures/adapterScenarios.js';
+import { closeServer } from '../../core/test/http/fixtures/closeServer.js';
+import { register } from '../src/index.js';
+
+const portOf = (server: Server): number => (server.address() as { port: number }).port;
+
+// The server app.listen() returns, registered right away.
+testAdapterScenarios(t, async ({ context, routes, warmup, checkpointOnReady }) => {
+  const app = express();
+  for (const [path, route] of Object.entries(routes)) app.get(path, async (req, res) => void res.send(await route(req.headers)));
+  const server = app.listen(0, '127.0.0.1');
+  const crac = register(server, { context, warmup: warmup && ((s) => warmup(portOf(s))), checkpointOnReady });
+  await new Promise((resolve) => server.once('listening', resolve));
+  return {
+    port: portOf(server),
+    addresses: () => crac.resource.addresses,
+    ready: crac.ready,
+    close: async () => {
+      crac.unregister();
+      await closeServer(server);
+    },
+  };
+});
