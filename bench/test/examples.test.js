@@ -17,7 +17,9 @@ for (const example of EXAMPLES) {
   t.test(`${example.name} starts cold and answers 200`, async (t) => {
     const port = await freePort();
     const logFile = join(workDir, `${example.name}.log`);
-    const proc = start(process.execPath, ['server.js'], { cwd: example.dir, env: { ...example.env, PORT: String(port) }, logFile });
+    // LOG_LEVEL info: the startup line must reach stdout, whatever the benchmark's setting.
+    const env = { ...example.env, PORT: String(port), LOG_LEVEL: 'info' };
+    const proc = start(process.execPath, ['server.js'], { cwd: example.dir, env, logFile });
     t.teardown(async () => {
       await stop(proc);
       await waitPortFree(port);

@@ -2,12 +2,12 @@
 // Redis through redis-crac: commands issued during a checkpoint are held and
 // sent after the restore, and the connection is made again in every copy.
 const Redis = require('ioredis');
-const redisCrac = require('redis-crac');
+const { cracRedis } = require('redis-crac');
 
 const TTL_SECONDS = 30;
 
 function connectCache() {
-  const redis = redisCrac.register(new Redis(process.env.REDIS_URL || 'redis://127.0.0.1:6379', { keyPrefix: 'crac-example:' }));
+  const redis = cracRedis(new Redis(process.env.REDIS_URL || 'redis://127.0.0.1:6379', { keyPrefix: 'crac-example:' }));
   return {
     redis,
     async remember(key, load) {

@@ -1,20 +1,17 @@
 'use strict';
 // PostgreSQL through pg-crac (the pool drops its connections before a
 // checkpoint and reconnects after a restore) with Kysely as the query layer.
-const { Pool } = require('pg');
 const { Kysely, PostgresDialect, sql } = require('kysely');
-const pgCrac = require('pg-crac');
+const { createCracPool } = require('pg-crac');
 
 const TABLE = 'crac_example_records';
 const SEED_ROWS_PER_RESOURCE = 25;
 
 function connectDatabase() {
-  const pool = pgCrac.register(
-    new Pool({
-      connectionString: process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test',
-      max: 10,
-    }),
-  );
+  const pool = createCracPool({
+    connectionString: process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test',
+    max: 10,
+  });
   return new Kysely({ dialect: new PostgresDialect({ pool }) });
 }
 
