@@ -1,7 +1,7 @@
 import type { RequestGate, Resource } from 'node-crac';
 import type { InFlightCommands } from './inFlightCommands.js';
 import type { RedisClient } from './redisClient.js';
-import { redact, targetFromRedisUrl, type UrlFromEnv } from './redisUrl.js';
+import { targetFromRedisUrl, type UrlFromEnv } from './redisUrl.js';
 
 /** The client could not connect again after the restore; ioredis keeps retrying by its retryStrategy. */
 export class ReconnectError extends Error {
@@ -15,7 +15,7 @@ export interface CracRedisResourceSettings {
 }
 
 // Statuses in which ioredis holds a socket (or is opening one) that disconnect() closes.
-const CONNECTED = new Set(['connecting', 'connect', 'ready', 'monitoring']);
+const CONNECTED = new Set(['connecting', 'connect', 'ready']);
 
 /**
  * The client's part in a checkpoint. Before: hold new commands, wait for the
@@ -87,6 +87,6 @@ export class CracRedisResource implements Resource {
   #describeTarget(): string {
     const { host, port, path, db, tls } = this.redis.options;
     if (path) return path;
-    return redact(`${tls ? 'rediss' : 'redis'}://${host?.includes(':') ? `[${host}]` : host}:${port}/${db ?? 0}`);
+    return `${tls ? 'rediss' : 'redis'}://${host?.includes(':') ? `[${host}]` : host}:${port}/${db ?? 0}`;
   }
 }

@@ -35,7 +35,7 @@ export function targetFromRedisUrl(url: string, currentTls: unknown): RedisTarge
 }
 
 /** The URL without its password, for messages. */
-export function redact(url: string): string {
+function redact(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';

@@ -68,4 +68,17 @@ for (const version of redisVersions) {
     t.match(cause.message, /cache afterRestore: could not connect to Redis at redis:\/\/127\.0\.0\.1:1\/0 after the restore/);
     t.notMatch(cause.message, /hunter2/);
   });
+
+  t.test(`${version.label}: a REDIS_URL that is no Redis URL is a RestoreError that quotes it without the password`, async (t) => {
+    restoreEnvAtTeardown(t, 'REDIS_URL');
+    delete process.env.REDIS_URL;
+    const context = new Context();
+    const redis = cracRedis(version.connect(t), { context });
+    await redis.ping();
+    const error = (await checkpointRestore({ engine: createSimulateEngine({ env: { REDIS_URL: 'http://user:hunter2@example.com' } }), context }).catch(
+      (e: unknown) => e,
+    )) as RestoreError;
+    t.type(error, RestoreError);
+    t.match(error.message, /redis-crac afterRestore: "http:\/\/user:\*\*\*@example\.com\/" is not a redis:\/\/ or rediss:\/\/ URL/);
+  });
 }
