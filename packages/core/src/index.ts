@@ -14,3 +14,7 @@ export type { Engine, EngineOutcome, CheckpointRequest, RestorePayload } from '.
 export type { EngineName } from './engines/selectEngine.js';
 export { RequestGate, GateOpenedError } from './gate/requestGate.js';
 export type { DrainOptions } from './gate/requestGate.js';
+export { OpenResourcesError, ReopenError } from './checks/openResourceCheck.js';
+export type { OpenResourceReport, PolicyOutcome, CheckOpenResourcesOptions } from './checks/openResourceCheck.js';
+export { PolicyError } from './checks/policy.js';
+export type { Descriptor } from './checks/fdTable.js';

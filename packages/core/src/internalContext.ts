@@ -49,7 +49,9 @@ export function createInternalContext(state: CycleState): Context {
     name: 'node-crac: open-resource check',
     async beforeCheckpoint() {
       state.openResources = undefined;
-      if (state.checkOpenResources) state.openResources = await checkOpenResources({ policyFile: state.policyFile, allowFds: state.allowFds });
+      if (!state.checkOpenResources) return;
+      state.openResources = await checkOpenResources({ policyFile: state.policyFile, allowFds: state.allowFds });
+      for (const warning of state.openResources.warnings) process.emitWarning(warning, 'CracOpenResourceWarning');
     },
     async afterRestore() {
       await state.openResources?.reopen();
