@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { RequestGate, type Resource } from 'node-crac';
+import type { RequestGate, Resource } from 'node-crac';
 import { destroyIdleClients, waitForCheckedOutClients } from './drainPool.js';
 import type { GatedConnect } from './gateConnect.js';
 import type { RestoreConfig } from './restoreConfig.js';

@@ -81,3 +81,28 @@ t.test('when the hook timeout strikes first, the pool is usable again after the 
   t.equal(rows[0]?.one, 1);
   client.release();
 });
+
+t.test('a checkout already queued inside the pool when the checkpoint starts is served and waited for', async (t) => {
+  const table = await createScratchTable(t);
+  const context = new Context();
+  const pool = createCracPool({ connectionString: TEST_DATABASE_URL, max: 1 }, { context, checkoutTimeoutMs: 50 });
+  endPoolAtTeardown(t, pool);
+  const client = await pool.connect();
+  const queued = pool.query(`INSERT INTO ${table} (seq) VALUES (2)`);
+  t.equal(pool.waitingCount, 1, 'the pool is full, so the query waits inside pg-pool');
+
+  const failed = (await checkpointRestore({ engine: 'simulate', context }).catch((e: unknown) => e)) as CheckpointError;
+  t.match(failed.message, /1 client\(s\) still checked out and 1 checkout\(s\) queued in the pool after 50 ms/);
+
+  const started = checkpointStarted(context);
+  const log: string[] = [];
+  const cycle = checkpointRestore({ engine: loggingEngine(log), context });
+  await started;
+  await client.query(`INSERT INTO ${table} (seq) VALUES (1)`);
+  client.release();
+  await queued;
+  log.push('queued query done');
+  await cycle;
+  t.same(log, ['queued query done', 'dump']);
+  t.same(await seqsInInsertionOrder(table), [1, 2]);
+});
