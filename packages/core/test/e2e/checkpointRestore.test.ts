@@ -1,0 +1,54 @@
+import t from 'tap';
+import { checkpointFixture, criuUsable, getJson, leftOver, newToken, startCrac } from './harness.js';
+
+// One image, checkpointed by `crac checkpoint`, restored in several ways.
+t.test('crac checkpoint, then crac restore', async (t) => {
+  if (!criuUsable(t)) return;
+  const token = newToken(t);
+  const { imageDir, state } = await checkpointFixture(t, token);
+  t.same(await leftOver(token), [], 'the checkpointed app is gone once the image is written');
+
+  await t.test('the restored app answers with the state computed before the checkpoint, the env and args given at restore', async (t) => {
+    const restorer = startCrac(t, ['restore', imageDir, '--env', 'TEST_VAR=from-restore', '--', 'one', 'two']);
+    const port = Number((await restorer.waitFor(/listening (\d+)/))[1]);
+    const answer = await getJson(port);
+    t.equal(answer.state, state, 'state from before the checkpoint');
+    t.equal(answer.testVar, 'from-restore', '--env reached process.env');
+    t.same(answer.args, ['one', 'two'], 'arguments after -- reached restoreArguments()');
+    restorer.child.kill('SIGTERM');
+    await restorer.exited;
+  });
+
+  await t.test('two restores of one image answer at the same time', async (t) => {
+    const first = startCrac(t, ['restore', imageDir]);
+    const second = startCrac(t, ['restore', imageDir]);
+    const ports = await Promise.all([first, second].map(async (r) => Number((await r.waitFor(/listening (\d+)/))[1])));
+    t.not(ports[0], ports[1]);
+    const answers = await Promise.all(ports.map((port) => getJson(port)));
+    t.equal(answers[0]!.state, state);
+    t.equal(answers[1]!.state, state);
+    for (const r of [first, second]) r.child.kill('SIGTERM');
+    await Promise.all([first.exited, second.exited]);
+  });
+
+  await t.test('the exit code of the restored app is mirrored, and 128+n for signal n', async (t) => {
+    const exiting = startCrac(t, ['restore', imageDir]);
+    const port = Number((await exiting.waitFor(/listening (\d+)/))[1]);
+    await getJson(port, '/exit?code=7');
+    t.equal((await exiting.exited).code, 7, 'exit code 7 mirrored');
+
+    const terminated = startCrac(t, ['restore', imageDir]);
+    await terminated.waitFor(/listening (\d+)/);
+    terminated.child.kill('SIGTERM');
+    t.equal((await terminated.exited).code, 128 + 15, 'SIGTERM forwarded: 143');
+    t.same(await leftOver(token), [], 'no restored app left');
+  });
+
+  await t.test('a restorer killed with SIGKILL leaves no orphaned server', async (t) => {
+    const restorer = startCrac(t, ['restore', imageDir]);
+    await restorer.waitFor(/listening (\d+)/);
+    restorer.child.kill('SIGKILL');
+    await restorer.exited;
+    t.same(await leftOver(token), [], 'the restored app went with its restorer');
+  });
+});
