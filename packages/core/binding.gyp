@@ -11,6 +11,14 @@
       "type": "executable",
       "sources": ["native/restore_helper.c"],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra"]
+    },
+    {
+      "target_name": "crac_no_io_uring",
+      "type": "shared_library",
+      "product_prefix": "",
+      "sources": ["native/no_io_uring.c"],
+      "cflags": ["-std=gnu11", "-Wall", "-Wextra"],
+      "libraries": ["-ldl"]
     }
   ]
 }

@@ -5,7 +5,6 @@
  *   checkpointSelf()  dump this process with CRIU and block until restored or failed
  *   mallocTrim()      give freed malloc memory back before the dump
  *   randPoll()        reseed OpenSSL after a restore (RAND_poll exported by node)
- *   denyIoUring()     seccomp filter: io_uring_setup fails with ENOSYS, so libuv uses epoll
  */
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
@@ -14,16 +13,11 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <malloc.h>
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -242,46 +236,12 @@ static napi_value rand_poll(napi_env env, napi_callback_info info) {
   return result;
 }
 
-#if defined(__x86_64__)
-#define CRAC_AUDIT_ARCH AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define CRAC_AUDIT_ARCH AUDIT_ARCH_AARCH64
-#endif
-
-/*
- * Applies to the calling thread and everything it spawns afterwards (seccomp
- * filters are inherited over fork and exec, and CRIU restores them).
- */
-static napi_value deny_io_uring(napi_env env, napi_callback_info info) {
-  (void)info;
-#if defined(CRAC_AUDIT_ARCH) && defined(__NR_io_uring_setup)
-  struct sock_filter filter[] = {
-    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, CRAC_AUDIT_ARCH, 0, 3),
-    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
-    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
-    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-  };
-  struct sock_fprog prog = { .len = sizeof filter / sizeof filter[0], .filter = filter };
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) THROW_ERRNO(env, "prctl(PR_SET_NO_NEW_PRIVS)");
-  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) != 0) THROW_ERRNO(env, "seccomp");
-  napi_value result;
-  NAPI_OK(env, napi_get_boolean(env, 1, &result));
-  return result;
-#else
-  napi_throw_error(env, NULL, "denyIoUring: unsupported architecture");
-  return NULL;
-#endif
-}
-
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "pipe", NULL, make_pipe, NULL, NULL, NULL, napi_enumerable, NULL },
     { "checkpointSelf", NULL, checkpoint_self, NULL, NULL, NULL, napi_enumerable, NULL },
     { "mallocTrim", NULL, malloc_trim_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "randPoll", NULL, rand_poll, NULL, NULL, NULL, napi_enumerable, NULL },
-    { "denyIoUring", NULL, deny_io_uring, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

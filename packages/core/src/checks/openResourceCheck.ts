@@ -164,8 +164,8 @@ function refusalError(refused: Refusal[]): OpenResourcesError {
   if (rings.length > 0) {
     lines.push(
       `io_uring: Node.js ${process.version} opens an io_uring ring in every event loop (Node >= 22.17 and 24), ` +
-        'and CRIU cannot dump io_uring. Start the app with `crac run -- node app.js`, which runs node under ' +
-        'a seccomp filter that disables io_uring (libuv then uses epoll), or run it on Node 20.',
+        'and CRIU cannot dump io_uring. Start the app with `crac run -- node app.js`, which runs node with ' +
+        'io_uring disabled (libuv then uses epoll), or run it on Node 20.',
     );
   }
   return new OpenResourcesError(

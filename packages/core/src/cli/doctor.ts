@@ -131,6 +131,6 @@ function ioUringFinding(): Finding {
   if (disabled === '2') return { status: 'ok', what: 'io_uring: disabled system-wide (kernel.io_uring_disabled=2)' };
   return {
     status: 'ok',
-    what: `io_uring: enabled (kernel.io_uring_disabled=${disabled}); crac run/checkpoint block it per process with a seccomp filter`,
+    what: `io_uring: enabled (kernel.io_uring_disabled=${disabled}); crac run/checkpoint block it per process (LD_PRELOAD)`,
   };
 }

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { resolve } from 'node:path';
-import { loadBridge } from '../native/bridge.js';
+import { ioUringBlockerPath, loadBridge } from '../native/bridge.js';
 
 /** An app started by `crac run` or `crac checkpoint`, ready to be checkpointed. */
 export interface LaunchedApp {
@@ -24,29 +24,25 @@ export interface LaunchOptions {
 }
 
 const PRELOAD = resolve(__dirname, '../launch/preload.js');
-let ioUringDenied = false;
 
 /**
  * Starts `command` so that CRIU can dump it (DESIGN.md 3.6 and 4): stdout and
  * stderr are real pipes relayed to ours (never libuv's socketpairs, never an
- * IPC channel), stdin is /dev/null, io_uring_setup fails with ENOSYS (seccomp,
- * inherited), and the checkpoint trigger is preloaded.
+ * IPC channel), stdin is /dev/null, io_uring_setup fails with ENOSYS (an
+ * LD_PRELOAD library, inherited through the environment), and the checkpoint
+ * trigger is preloaded.
  */
 export function launchApp(command: string[], options: LaunchOptions): LaunchedApp {
   const [file, ...args] = command;
   if (!file) throw new Error('no command to start');
   const bridge = loadBridge();
-  if (!ioUringDenied) {
-    // On this (main) thread, which spawns: every app started from here inherits it.
-    bridge.denyIoUring();
-    ioUringDenied = true;
-  }
   const [outRead, outWrite] = bridge.pipe();
   const [errRead, errWrite] = bridge.pipe();
   const [readyRead, readyWrite] = options.readyPipe ? bridge.pipe() : [-1, -1];
 
   const nodeOptions = [process.env.NODE_OPTIONS, `--require ${JSON.stringify(PRELOAD)}`].filter(Boolean).join(' ');
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, NODE_OPTIONS: nodeOptions, CRAC_TRIGGER: 'signal' };
+  env.LD_PRELOAD = withIoUringBlocker(process.env.LD_PRELOAD);
   if (options.readyPipe) env.CRAC_READY_FD = '3';
   else delete env.CRAC_READY_FD;
 
@@ -64,6 +60,13 @@ export function launchApp(command: string[], options: LaunchOptions): LaunchedAp
   const ready = options.readyPipe ? waitForReady(readyRead) : undefined;
   ready?.catch(() => undefined); // awaited by the caller when it needs it; the app may end first
   return { child, pid: child.pid ?? -1, ready, exited, outputDone };
+}
+
+/** LD_PRELOAD with node-crac's io_uring blocker added (once) to what was there. */
+export function withIoUringBlocker(ldPreload: string | undefined): string {
+  const blocker = ioUringBlockerPath();
+  const others = (ldPreload ?? '').split(/[:\s]+/).filter((lib) => lib && lib !== blocker);
+  return [blocker, ...others].join(':');
 }
 
 function relay(fd: number, to: NodeJS.WriteStream): Promise<void> {

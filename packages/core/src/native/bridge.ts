@@ -17,8 +17,6 @@ export interface NativeBridge {
   mallocTrim(): boolean;
   /** OpenSSL RAND_poll() of the node binary: reseeds the DRBG; true on success. */
   randPoll(): boolean;
-  /** Seccomp filter on the calling thread and its future children: io_uring_setup fails with ENOSYS. */
-  denyIoUring(): boolean;
 }
 
 const packageRoot = resolve(__dirname, '../..');
@@ -60,4 +58,16 @@ export function restoreHelperPath(): string {
     throw new Error(`node-crac restore helper is not built (${helper} is missing): run "npx node-gyp rebuild" in ${packageRoot}`);
   }
   return helper;
+}
+
+/**
+ * The LD_PRELOAD library (native/no_io_uring.c) under which io_uring_setup fails
+ * with ENOSYS, so that libuv uses epoll; throws when it is not built.
+ */
+export function ioUringBlockerPath(): string {
+  const library = resolve(releaseDir, 'crac_no_io_uring.so');
+  if (!existsSync(library)) {
+    throw new Error(`node-crac io_uring blocker is not built (${library} is missing): run "npx node-gyp rebuild" in ${packageRoot}`);
+  }
+  return library;
 }

@@ -38,8 +38,7 @@ t.test('no policy rule lets io_uring through', async (t) => {
   if (!before.passed) t.ok(before.ioUring);
 });
 
-// Last: the filter stays on this process and everything it spawns afterwards.
-t.test("under `crac run`'s seccomp filter Node 24 has no ring, and a fresh process passes", async (t) => {
+t.test("with `crac run`'s io_uring blocker Node 24 has no ring, and a fresh process passes", async (t) => {
   const { before } = await runCheckChild(t, 'fresh', { node: node24 });
   t.ok(before.passed, 'the check passes', { before });
   const listening = await runCheckChild(t, 'tcp-listen', { node: node24 });
