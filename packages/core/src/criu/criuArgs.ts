@@ -1,4 +1,4 @@
-import type { ImageMeta } from './imageMeta.js';
+import type { ImageMeta, StdioDescription } from './imageMeta.js';
 
 /** Extra CRIU options from the environment (space-separated), for dump and for restore. */
 export function extraCriuArgs(variable: 'CRAC_CRIU_DUMP_ARGS' | 'CRAC_CRIU_RESTORE_ARGS'): string[] {
@@ -28,18 +28,18 @@ export interface RestoreFds {
 
 /**
  * `criu restore` in the foreground, re-attaching the status pipe and the stdio
- * pipes (--inherit-fd, DESIGN.md 3.3 and 3.6) and exec'ing the restore helper's
- * waiter in CRIU's place (--exec-cmd, DESIGN.md 3.7).
+ * pipes and files (--inherit-fd, DESIGN.md 3.3 and 3.6) and exec'ing the restore
+ * helper's waiter in CRIU's place (--exec-cmd, DESIGN.md 3.7).
  */
 export function restoreArgs(criuPath: string, imageDir: string, meta: ImageMeta, fds: RestoreFds, logName: string, waiter: string[]): string[] {
   const inherit = [`fd[${fds.payload}]:pipe:[${meta.statusPipe.inode}]`];
-  const attached = new Set<number>();
+  const attached = new Set<string>();
   for (const stdio of meta.stdio) {
-    if (stdio.kind !== 'pipe' || stdio.inode === undefined || attached.has(stdio.inode)) continue;
-    if (stdio.fd === 1 || stdio.fd === 2) {
-      inherit.push(`fd[${stdio.fd === 1 ? fds.stdout : fds.stderr}]:pipe:[${stdio.inode}]`);
-      attached.add(stdio.inode);
-    }
+    if (stdio.fd !== 1 && stdio.fd !== 2) continue;
+    const id = inheritId(stdio);
+    if (id === undefined || attached.has(id)) continue;
+    inherit.push(`fd[${stdio.fd === 1 ? fds.stdout : fds.stderr}]:${id}`);
+    attached.add(id);
   }
   return [
     criuPath, 'restore', '-D', imageDir, '--shell-job', '-v4', '-o', logName,
@@ -47,4 +47,18 @@ export function restoreArgs(criuPath: string, imageDir: string, meta: ImageMeta,
     ...extraCriuArgs('CRAC_CRIU_RESTORE_ARGS'),
     '--exec-cmd', '--', ...waiter,
   ];
+}
+
+/**
+ * How CRIU names a dumped stdout/stderr for --inherit-fd: `pipe:[inode]`, or a
+ * regular file's path without its leading slash (CRIU then hands the restorer's
+ * descriptor to every descriptor of the image open on that path). Without it a
+ * restored app would write to the file it was checkpointed with instead of to
+ * its restorer, and CRIU would refuse that file if it grew and was not opened
+ * for append.
+ */
+function inheritId(stdio: StdioDescription): string | undefined {
+  if (stdio.kind === 'pipe' && stdio.inode !== undefined) return `pipe:[${stdio.inode}]`;
+  if (stdio.kind === 'file' && !stdio.target.endsWith(' (deleted)')) return stdio.target.slice(1);
+  return undefined;
 }

@@ -1,19 +1,23 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import type { NativeBridge } from '../native/bridge.js';
 
 // Node keeps a batch of pre-generated UUIDs (lib/internal/crypto/random.js);
 // consuming a whole batch forces the next call to refill from the reseeded DRBG.
 const UUID_BATCH_SIZE = 128;
+// crypto.randomInt draws 6 bytes per call from a cache of 6 * 1024 random bytes
+// (same file): 1024 calls use up what the image holds and refill it.
+const RANDOM_INT_CACHE_DRAWS = 1024;
 
 /**
  * Makes this restored copy's randomness its own. Every copy of one image
- * starts with the same OpenSSL DRBG state, the same UUID batch and the same
- * Math.random state; without this, two copies return identical "random"
- * values (verified on this project's machine).
+ * starts with the same OpenSSL DRBG state, the same UUID batch, the same
+ * randomInt cache and the same Math.random state; without this, two copies
+ * return identical "random" values (verified on this project's machine).
  */
 export function refreshRandomness(bridge: NativeBridge): void {
   if (!bridge.randPoll()) throw new Error('OpenSSL RAND_poll() failed: the restored copy would share random state with its siblings');
   for (let i = 0; i < UUID_BATCH_SIZE; i++) randomUUID();
+  for (let i = 0; i < RANDOM_INT_CACHE_DRAWS; i++) randomInt(1);
   Math.random = seededMathRandom(randomBytes(16));
 }
 
