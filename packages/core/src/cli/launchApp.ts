@@ -69,7 +69,8 @@ export function withIoUringBlocker(ldPreload: string | undefined): string {
   return [blocker, ...others].join(':');
 }
 
-function relay(fd: number, to: NodeJS.WriteStream): Promise<void> {
+/** Copies what arrives on the pipe `fd` to `to`; resolves once every writer closed it. */
+export function relay(fd: number, to: NodeJS.WriteStream): Promise<void> {
   const from = new Socket({ fd, readable: true, writable: false });
   from.pipe(to, { end: false });
   return new Promise((done) => from.once('close', () => done()));

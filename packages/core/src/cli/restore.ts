@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, rmSync, writeSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,8 +8,9 @@ import { criuErrorHint, criuErrorLines } from '../criu/criuLog.js';
 import { checkImageRunsHere, readImageMeta } from '../criu/imageMeta.js';
 import { locateCriu } from '../criu/locate.js';
 import type { RestorePayload } from '../engines/engine.js';
-import { loadBridge, restoreHelperPath } from '../native/bridge.js';
+import { loadBridge, type NativeBridge, restoreHelperPath } from '../native/bridge.js';
 import { type Command, splitAtDashDash, UsageError } from './command.js';
+import { relay } from './launchApp.js';
 
 const help = `Usage: crac restore DIR [--env K=V ...] [-- args...]
 
@@ -69,11 +70,15 @@ async function restore(imageDir: string, payload: RestorePayload, keepLog: boole
 
   const logPath = join(tmpdir(), `node-crac-restore-${process.pid}.log`);
   const criuArgv = restoreArgs(criu.path, imageDir, meta, { payload: 3, stdout: 1, stderr: 2 }, logPath, [helper, 'wait']);
+  const stdout = stdioForApp(1, process.stdout, bridge);
+  const stderr = stdioForApp(2, process.stderr, bridge);
   let child;
   try {
-    child = spawn(helper, ['launch', String(process.pid), ...criuArgv], { stdio: ['inherit', 'inherit', 'inherit', payloadRead] });
+    child = spawn(helper, ['launch', String(process.pid), ...criuArgv], { stdio: ['inherit', stdout.fd, stderr.fd, payloadRead] });
   } finally {
     closeSync(payloadRead);
+    stdout.handedOver();
+    stderr.handedOver();
   }
   const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
   for (const signal of FORWARDED) process.on(signal, forward);
@@ -82,6 +87,7 @@ async function restore(imageDir: string, payload: RestorePayload, keepLog: boole
     child.once('error', fail);
   });
   for (const signal of FORWARDED) process.off(signal, forward);
+  await Promise.race([Promise.all([stdout.relayed, stderr.relayed]), new Promise((r) => setTimeout(r, 2000))]);
 
   const code = exit.code ?? 128 + signalNumber(exit.signal);
   const failed = restoreFailed(logPath);
@@ -95,6 +101,21 @@ async function restore(imageDir: string, payload: RestorePayload, keepLog: boole
   if (!keepLog) rmSync(logPath, { force: true });
   else process.stderr.write(`crac restore: CRIU log: ${logPath}\n`);
   return code;
+}
+
+/**
+ * The descriptor given to CRIU for the restored app's stdout or stderr. CRIU
+ * reopens an inherited pipe through /proc/self/fd with the dumped pipe's flags:
+ * ours, if a file, would become a new open file description at offset 0 without
+ * O_APPEND (the app's stdout and stderr then overwrite each other and our own
+ * lines), and a socket (a Node parent's stdio 'pipe') cannot be reopened at all
+ * ("Unable to reopen the pipe /proc/self/fd/1"). So unless ours is a pipe, the
+ * app gets a pipe relayed to ours.
+ */
+function stdioForApp(fd: 1 | 2, to: NodeJS.WriteStream, bridge: NativeBridge): { fd: number; relayed: Promise<void>; handedOver(): void } {
+  if (fstatSync(fd).isFIFO()) return { fd, relayed: Promise.resolve(), handedOver() {} };
+  const [read, write] = bridge.pipe();
+  return { fd: write, relayed: relay(read, to), handedOver: () => closeSync(write) };
 }
 
 /** CRIU's error lines when the restore itself failed (as opposed to the restored app exiting non-zero). */
