@@ -8,6 +8,8 @@ import type { Test } from 'tap';
 
 const CRAC = resolve(__dirname, '../../bin/crac.js');
 export const FIXTURE = resolve(__dirname, '../fixtures/httpApp.js');
+/** The app that reports what a restored copy sees: randomness, timers, restore clock (see the file). */
+export const PROBE_FIXTURE = resolve(__dirname, '../fixtures/probeApp.js');
 const LIMIT_MS = 60_000;
 
 /** True when real CRIU can run; otherwise fails the test under CI=true and skips it elsewhere. */
@@ -34,16 +36,22 @@ export interface Started {
  * restorer's stdout, and CRIU re-attaches pipes and files, not Node's socketpairs.
  */
 export function startCrac(t: Test, args: string[], env: Record<string, string> = {}): Started {
+  return startNode(t, process.execPath, [CRAC, ...args], env);
+}
+
+/** Starts `node ...args` with the `node` binary given, like startCrac: output in a file, killed by PID at the end. */
+export function startNode(t: Test, node: string, args: string[], env: Record<string, string> = {}): Started {
   const dir = tempDir(t, 'crac-out-');
   const log = join(dir, 'output.log');
   const fd = openSync(log, 'a', 0o600);
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, [CRAC, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
+    child = spawn(node, args, { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
   } finally {
     closeSync(fd);
   }
   const output = (): string => readFileSync(log, 'utf8');
+  const what = args[0] === CRAC ? `crac ${args[1]}` : `node ${args[0]}`;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.once('exit', (code, signal) => done({ code, signal })));
   t.teardown(async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -59,9 +67,9 @@ export function startCrac(t: Test, args: string[], env: Record<string, string> =
       if (child.exitCode !== null || child.signalCode !== null) {
         const again = output().slice(from).match(pattern);
         if (again) return again;
-        throw new Error(`crac ${args[0]} ended (${child.exitCode ?? child.signalCode}) before printing ${pattern}:\n${output()}`);
+        throw new Error(`${what} ended (${child.exitCode ?? child.signalCode}) before printing ${pattern}:\n${output()}`);
       }
-      if (Date.now() > deadline) throw new Error(`no ${pattern} from crac ${args[0]} within ${LIMIT_MS} ms:\n${output()}`);
+      if (Date.now() > deadline) throw new Error(`no ${pattern} from ${what} within ${LIMIT_MS} ms:\n${output()}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   };
@@ -135,10 +143,10 @@ export function getJson(port: number, path = '/'): Promise<Record<string, unknow
   });
 }
 
-/** Checkpoints the fixture app with `crac checkpoint`; returns the image directory and the state it printed. */
-export async function checkpointFixture(t: Test, token: string, env: Record<string, string> = {}): Promise<{ imageDir: string; state: string }> {
+/** Checkpoints a fixture app (httpApp.js by default) with `crac checkpoint`; returns the image directory and the state it printed. */
+export async function checkpointFixture(t: Test, token: string, env: Record<string, string> = {}, script = FIXTURE): Promise<{ imageDir: string; state: string }> {
   const imageDir = join(tempDir(t, 'crac-image-'), 'image');
-  const run = await runCrac(t, ['checkpoint', '--image', imageDir, '--', process.execPath, FIXTURE, token], env);
+  const run = await runCrac(t, ['checkpoint', '--image', imageDir, '--', process.execPath, script, token], env);
   if (run.code !== 0) throw new Error(`crac checkpoint exited ${run.code}:\n${run.output}`);
   const state = /^state (\w+)$/m.exec(run.output)?.[1];
   if (!state) throw new Error(`the fixture printed no state:\n${run.output}`);
