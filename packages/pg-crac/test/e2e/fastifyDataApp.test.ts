@@ -1,7 +1,7 @@
 import t from 'tap';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -83,7 +83,7 @@ t.test('a Fastify app with pg-crac and redis-crac serves live data from PostgreS
     [CRAC, 'checkpoint', '--image', imageDir, '--ready-url', `http://127.0.0.1:${port}/data`, '--', process.execPath, APP],
     { env, encoding: 'utf8', timeout: 180_000 },
   );
-  t.equal(checkpoint.status, 0, `crac checkpoint succeeds\n${checkpoint.stdout}\n${checkpoint.stderr}`);
+  t.equal(checkpoint.status, 0, 'crac checkpoint succeeds', { stdout: checkpoint.stdout, stderr: checkpoint.stderr });
   t.match(checkpoint.stdout, /pg-crac pool/, 'the pool took part');
   t.match(checkpoint.stdout, /redis-crac/, 'the Redis client took part');
   if (checkpoint.status !== 0) return;
@@ -91,10 +91,15 @@ t.test('a Fastify app with pg-crac and redis-crac serves live data from PostgreS
   await withClient((client) => client.query(`UPDATE ${table} SET note = 'after the checkpoint' WHERE id = 1`));
   await redis3.set(key, 'db 3, after the checkpoint');
 
-  const restorer = spawn(process.execPath, [CRAC, 'restore', imageDir, '--env', `REDIS_URL=${REDIS_AT_RESTORE}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  restorer.stdout!.on('data', (chunk) => (output += chunk));
-  restorer.stderr!.on('data', (chunk) => (output += chunk));
+  // The restored app writes to its restorer's stdout and stderr, which CRIU re-attaches only
+  // when they are pipes or files (Node's stdio 'pipe' gives socketpairs): a file opened for append.
+  const outputDir = mkdtempSync(join(tmpdir(), 'pg-crac-e2e-output-'));
+  t.teardown(() => rmSync(outputDir, { recursive: true, force: true }));
+  const outputFile = join(outputDir, 'restore.log');
+  const outputFd = openSync(outputFile, 'a', 0o600);
+  const restorer = spawn(process.execPath, [CRAC, 'restore', imageDir, '--env', `REDIS_URL=${REDIS_AT_RESTORE}`], { env, stdio: ['ignore', outputFd, outputFd] });
+  closeSync(outputFd);
+  const output = (): string => readFileSync(outputFile, 'utf8');
   const exited = new Promise<number | null>((r) => restorer.on('exit', (code) => r(code)));
   t.teardown(async () => {
     if (restorer.exitCode === null && restorer.signalCode === null) {
@@ -104,7 +109,7 @@ t.test('a Fastify app with pg-crac and redis-crac serves live data from PostgreS
   });
 
   const answer = await firstAnswer(`http://127.0.0.1:${port}/data`, restorer, 60_000).catch((error: Error) => {
-    t.fail(`${error.message}\n${output}`);
+    t.fail(`${error.message}\n${output()}`);
     return undefined;
   });
   t.same(answer, { status: 200, body: { note: 'after the checkpoint', cached: 'db 3, after the checkpoint' } }, 'live rows and keys, Redis from the restore-time REDIS_URL');
