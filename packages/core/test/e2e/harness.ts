@@ -152,3 +152,17 @@ export async function checkpointFixture(t: Test, token: string, env: Record<stri
   if (!state) throw new Error(`the fixture printed no state:\n${run.output}`);
   return { imageDir, state };
 }
+
+/** Waits until the image in `imageDir` is sealed (crac.json complete), e.g. after an app checkpointed itself. */
+export async function imageSealed(imageDir: string): Promise<void> {
+  const deadline = Date.now() + LIMIT_MS;
+  for (;;) {
+    try {
+      if ((JSON.parse(readFileSync(join(imageDir, 'crac.json'), 'utf8')) as { complete?: boolean }).complete) return;
+    } catch {
+      // not written yet
+    }
+    if (Date.now() > deadline) throw new Error(`no complete image in ${imageDir} within ${LIMIT_MS} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
