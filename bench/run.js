@@ -6,8 +6,8 @@
 // bench/chart.png. Usage: node bench/run.js [--runs 5] [--requests 1000]
 // [--examples hello,realistic] [--node /path/to/node] [--no-report]
 const { execFileSync } = require('node:child_process');
-const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
-const { tmpdir } = require('node:os');
+const { mkdtempSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
+const { loadavg, tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { parseArgs } = require('node:util');
 const { EXAMPLES, findExample } = require('./lib/examples');
@@ -91,6 +91,7 @@ async function main() {
   const work = { dir, logFile: join(dir, 'servers.log'), compileCache: hasCompileCache() };
   log(`node-crac benchmark: ${runs} runs x ${examples.map((e) => e.name).join(', ')}; node ${node}; logs in ${work.logFile}`);
   const startedAt = Date.now();
+  const loadAtStart = loadavg()[0];
   try {
     const plans = new Map();
     for (const example of examples) plans.set(example.name, await prepare(example, work));
@@ -108,6 +109,8 @@ async function main() {
     const summaries = examples.map((example) => summarize(example, samples.get(example.name)));
     const criuVersion = samples.get(examples[0].name)[0].checkpoint.meta.criu.version;
     const machine = describeMachine({ node, examplesDir: join(__dirname, '..', 'examples'), criuVersion });
+    // Other work on the machine shows in every number: say how busy it was.
+    machine.load = `${loadAtStart.toFixed(2)} / ${loadavg()[0].toFixed(2)}`;
     const result = { machine, runs, requests, compileCache: work.compileCache, durationS: Math.round((Date.now() - startedAt) / 1000), summaries };
     if (!opts['no-report']) {
       writeFileSync(join(__dirname, 'results.json'), `${JSON.stringify(result, null, 2)}\n`);
@@ -119,6 +122,8 @@ async function main() {
     }
     rmSync(dir, { recursive: true, force: true });
   } catch (error) {
+    // Images hold process memory: remove them, keep only the log.
+    for (const entry of readdirSync(dir)) if (join(dir, entry) !== work.logFile) rmSync(join(dir, entry), { recursive: true, force: true });
     log(`benchmark failed: ${error.stack || error}\nserver logs kept in ${work.logFile}`);
     process.exitCode = 1;
   }

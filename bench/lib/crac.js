@@ -22,9 +22,13 @@ async function checkpoint({ node, example, imageDir, port, warmupPaths, warmupRe
   return { meta: JSON.parse(readFileSync(join(imageDir, 'crac.json'), 'utf8')), wallMs: performance.now() - started };
 }
 
-/** Starts `crac restore DIR --env PORT=port` in the background; stop it by its PID. */
-function restore({ imageDir, port, logFile }) {
-  return start(process.execPath, [CRAC_BIN, 'restore', imageDir, '--env', `PORT=${port}`], { env: {}, logFile });
+/**
+ * Starts `crac restore DIR --env PORT=port` in the background; stop it by its
+ * PID. With keepLog, CRIU's log stays for restoreBreakdown to read.
+ */
+function restore({ imageDir, port, logFile, keepLog = false }) {
+  const args = [CRAC_BIN, 'restore', imageDir, '--env', `PORT=${port}`, ...(keepLog ? ['--keep-log'] : [])];
+  return start(process.execPath, args, { env: {}, logFile });
 }
 
 module.exports = { CRAC_BIN, checkpoint, restore };

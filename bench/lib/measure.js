@@ -6,6 +6,7 @@ const { measureLatencies, waitFor200 } = require('./http');
 const { pidListeningOn, rssOf } = require('./rss');
 const { restore } = require('./crac');
 const { percentile } = require('./stats');
+const { cracCommandStartMs, takeCriuRestoreMs } = require('./restoreBreakdown');
 
 async function measureStartedServer(proc, startedAt, { example, port, plan, requests }) {
   const base = `http://127.0.0.1:${port}`;
@@ -37,11 +38,21 @@ function measureColdStart({ node, example, port, plan, requests, logFile, compil
   return measureStartedServer(proc, startedAt, { example, port, plan, requests });
 }
 
-/** `crac restore DIR` as a user runs it, timed from the command's start. */
-function measureRestore({ imageDir, example, port, plan, requests, logFile }) {
+/**
+ * `crac restore DIR` as a user runs it, timed from the command's start, with
+ * CRIU's share of it and the start time of the `crac` command on its own.
+ */
+async function measureRestore({ imageDir, example, port, plan, requests, logFile }) {
   const startedAt = performance.now();
-  const proc = restore({ imageDir, port, logFile });
-  return measureStartedServer(proc, startedAt, { example, port, plan, requests });
+  const proc = restore({ imageDir, port, logFile, keepLog: true });
+  let criuRestoreMs;
+  try {
+    const result = await measureStartedServer(proc, startedAt, { example, port, plan, requests });
+    criuRestoreMs = takeCriuRestoreMs(proc.pid);
+    return { ...result, criuRestoreMs, cracStartMs: cracCommandStartMs() };
+  } finally {
+    if (criuRestoreMs === undefined) takeCriuRestoreMs(proc.pid); // removes the log
+  }
 }
 
 module.exports = { measureColdStart, measureRestore };

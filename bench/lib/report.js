@@ -53,6 +53,7 @@ function renderReport({ machine, runs, requests, compileCache, durationS, summar
     row(['Node (apps)', machine.node]),
     row(['CRIU', machine.criu]),
     row(['libraries', machine.libraries]),
+    row(['load average (1 min) at start / end', machine.load]),
     '',
   ];
   if (realistic) {
@@ -72,6 +73,18 @@ function renderReport({ machine, runs, requests, compileCache, durationS, summar
       row([`\`${s.name}\``, ms(s.coldMs), compileCache ? ms(s.compileCacheMs) : 'n/a (Node < 22)', ms(s.restoreMs), pct(s.restoreShareOfCold),
         `${s.speedup.toFixed(1)}x`, ms(s.checkpointMs), ms(s.checkpointCommandMs)]),
     ),
+    '',
+    '### Where the restore time goes',
+    '',
+    row(['example', 'restore to first 200', 'CRIU restore', '`crac` command start', 'the rest']),
+    row(['---', '---:', '---:', '---:', '---:']),
+    ...summaries.map((s) =>
+      row([`\`${s.name}\``, ms(s.restoreMs), ms(s.criuRestoreMs), ms(s.cracStartMs), ms(s.restoreMs - s.criuRestoreMs - s.cracStartMs)]),
+    ),
+    '',
+    'CRIU restore: from its start to "Restore finished successfully" in its log. `crac` command start: `node crac.js --help`',
+    '(Node and the CLI modules), measured on its own. The rest: the restore helper and namespaces, the afterRestore',
+    'hooks (fresh randomness, environment, listening again, reconnecting), and the first request itself.',
     '',
     '`crac checkpoint` in all = cold start + readiness + 2000 warm-up requests + checkpoint, as the command ran it.',
     '',

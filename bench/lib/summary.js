@@ -11,6 +11,8 @@ function summarize(example, samples) {
     coldMs: m((s) => s.cold.firstOkMs),
     compileCacheMs: samples[0].compileCache ? m((s) => s.compileCache.firstOkMs) : null,
     restoreMs: m((s) => s.restore.firstOkMs),
+    criuRestoreMs: m((s) => s.restore.criuRestoreMs),
+    cracStartMs: m((s) => s.restore.cracStartMs),
     restoreShareOfCold: m((s) => s.restore.firstOkMs / s.cold.firstOkMs),
     speedup: m((s) => s.cold.firstOkMs / s.restore.firstOkMs),
     checkpointMs: m((s) => s.checkpoint.meta.checkpointDurationMs),

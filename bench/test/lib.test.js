@@ -56,3 +56,10 @@ t.test('pidListeningOn finds the process behind a port', async (t) => {
   t.equal(pidListeningOn(server.address().port), process.pid);
   t.ok(rssOf(process.pid) > 1e6, 'an RSS in bytes');
 });
+
+t.test('CRIU restore time from its log', async (t) => {
+  const { criuRestoreMsFromLog } = require('../lib/restoreBreakdown');
+  const log = '(00.000000) CRIU run id = x\n(00.039585) Running pre-resume scripts\n(00.042371) Restore finished successfully. Tasks resumed.\n';
+  t.equal(criuRestoreMsFromLog(log), 42.371);
+  t.ok(Number.isNaN(criuRestoreMsFromLog('(00.1) Error (criu/cr-restore.c:2320): Restoring FAILED.')));
+});
