@@ -29,7 +29,7 @@ const EXAMPLES = [
   },
   {
     name: 'realistic',
-    description: 'Fastify, 301 routes with JSON schemas, PostgreSQL (Kysely), Redis, Joi, date-fns, lodash, pino',
+    description: 'Fastify, 302 routes with JSON schemas, PostgreSQL (Kysely), Redis, rate limit, JWT, OpenAPI, Joi, zod, date-fns, lodash, pino',
     // /health answers 200 only once PostgreSQL and Redis both answer.
     readyPath: '/health',
     env: { LOG_LEVEL: 'warn' },

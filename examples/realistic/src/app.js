@@ -1,35 +1,55 @@
 'use strict';
-// Builds the whole service: logger, CRaC plugin, database, cache, 300 routes.
+// Builds the whole service: config, logger, CRaC plugin, security headers, CORS,
+// rate limiting in Redis, JWT auth for writes, OpenAPI document, database,
+// cache, 300 routes.
 const Fastify = require('fastify');
 const pino = require('pino');
 const fastifyCrac = require('fastify-crac');
+const { loadConfig } = require('./config');
 const { resources } = require('./catalog');
 const { connectDatabase, migrate } = require('./db');
 const { connectCache } = require('./cache');
 const { registerResource } = require('./routes');
 
 async function buildApp() {
-  const logger = pino({ level: process.env.LOG_LEVEL || 'info' });
+  const config = loadConfig();
+  const logger = pino({ level: config.LOG_LEVEL });
   const app = Fastify({ loggerInstance: logger });
   await app.register(fastifyCrac);
 
-  const db = connectDatabase();
-  const cache = connectCache();
+  const db = connectDatabase(config);
+  const cache = connectCache(config);
   const catalog = resources();
   await migrate(db, catalog.map((resource) => resource.name));
+
+  await app.register(require('@fastify/helmet'));
+  await app.register(require('@fastify/cors'), { origin: config.CORS_ORIGINS });
+  await app.register(require('@fastify/rate-limit'), { max: config.RATE_LIMIT_MAX, timeWindow: '1 minute', redis: cache.redis });
+  await app.register(require('@fastify/jwt'), { secret: config.JWT_SECRET });
+  await app.register(require('@fastify/swagger'), {
+    openapi: { info: { title: 'node-crac realistic example', version: '1.0.0' } },
+  });
 
   // A dependency-checking route: it answers 200 only when PostgreSQL and Redis both do.
   app.get('/health', async () => {
     const [pong] = await Promise.all([cache.redis.ping(), db.selectNoFrom((eb) => eb.val(1).as('one')).execute()]);
     return { status: 'ok', redis: pong, pid: process.pid };
   });
-  for (const resource of catalog) registerResource(app, resource, { db, cache });
+  app.get('/documentation/json', { schema: { hide: true } }, async () => app.swagger());
+  const authenticate = async (request) => {
+    await request.jwtVerify();
+  };
+  for (const resource of catalog) registerResource(app, resource, { db, cache, authenticate });
 
+  // Build the OpenAPI document once at boot: a broken schema fails the start, not a client.
+  app.addHook('onReady', async () => {
+    app.swagger();
+  });
   app.addHook('onClose', async () => {
     await db.destroy();
     cache.redis.disconnect();
   });
-  return app;
+  return { app, config };
 }
 
 module.exports = { buildApp };

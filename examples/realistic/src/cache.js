@@ -6,8 +6,8 @@ const { cracRedis } = require('redis-crac');
 
 const TTL_SECONDS = 30;
 
-function connectCache() {
-  const redis = cracRedis(new Redis(process.env.REDIS_URL || 'redis://127.0.0.1:6379', { keyPrefix: 'crac-example:' }));
+function connectCache(config) {
+  const redis = cracRedis(new Redis(config.REDIS_URL, { keyPrefix: 'crac-example:' }));
   return {
     redis,
     async remember(key, load) {

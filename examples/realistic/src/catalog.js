@@ -33,6 +33,40 @@ const OPTIONAL_FIELDS = [
     additionalProperties: false,
   }],
   ['notes', { type: 'string', maxLength: 2000 }],
+  ['lineItems', {
+    type: 'array',
+    maxItems: 200,
+    items: {
+      type: 'object',
+      required: ['sku', 'quantity', 'unitPrice'],
+      properties: {
+        sku: { type: 'string', pattern: '^[A-Z0-9-]{4,32}$' },
+        quantity: { type: 'integer', minimum: 1 },
+        unitPrice: { type: 'number', minimum: 0 },
+        discount: { type: 'number', minimum: 0, maximum: 1 },
+        taxRate: { type: 'number', minimum: 0, maximum: 1 },
+        description: { type: 'string', maxLength: 500 },
+      },
+      additionalProperties: false,
+    },
+  }],
+  ['audit', {
+    type: 'object',
+    properties: {
+      createdBy: { type: 'string', format: 'email' },
+      updatedBy: { type: 'string', format: 'email' },
+      source: { type: 'string', enum: ['api', 'import', 'admin', 'sync'] },
+      ip: { type: 'string', format: 'ipv4' },
+      requestId: { type: 'string', format: 'uuid' },
+    },
+    additionalProperties: false,
+  }],
+  ['attributes', {
+    type: 'object',
+    maxProperties: 50,
+    patternProperties: { '^[a-z][a-zA-Z0-9]{0,31}$': { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] } },
+    additionalProperties: false,
+  }],
 ];
 
 /** Every resource with its name and its own fields (JSON Schema fragments by name). */

@@ -7,11 +7,8 @@ const { createCracPool } = require('pg-crac');
 const TABLE = 'crac_example_records';
 const SEED_ROWS_PER_RESOURCE = 25;
 
-function connectDatabase() {
-  const pool = createCracPool({
-    connectionString: process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test',
-    max: 10,
-  });
+function connectDatabase(config) {
+  const pool = createCracPool({ connectionString: config.DATABASE_URL, max: 10 });
   return new Kysely({ dialect: new PostgresDialect({ pool }) });
 }
 

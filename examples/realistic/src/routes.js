@@ -24,7 +24,8 @@ function checkRules(rules, input) {
   if (error) throw Object.assign(new Error(error.message), { statusCode: 400 });
 }
 
-function registerResource(app, resource, { db, cache }) {
+// Reads are public; writes need a valid JWT (Authorization: Bearer ...).
+function registerResource(app, resource, { db, cache, authenticate }) {
   const base = `/api/${resource.name}`;
   const schema = schemasFor(resource);
   const rules = rulesFor(resource);
@@ -64,7 +65,7 @@ function registerResource(app, resource, { db, cache }) {
     return record ?? notFound(reply);
   });
 
-  app.post(base, { schema: schema.create }, async (request, reply) => {
+  app.post(base, { schema: schema.create, onRequest: authenticate }, async (request, reply) => {
     checkRules(rules, request.body);
     const row = await db
       .insertInto(TABLE)
@@ -74,16 +75,16 @@ function registerResource(app, resource, { db, cache }) {
     return reply.code(201).send(toRecord(row));
   });
 
-  app.put(`${base}/:id`, { schema: schema.replace }, async (request, reply) => {
+  app.put(`${base}/:id`, { schema: schema.replace, onRequest: authenticate }, async (request, reply) => {
     checkRules(rules, request.body);
     return (await writeRow(request.params.id, request.body, false)) ?? notFound(reply);
   });
 
-  app.patch(`${base}/:id`, { schema: schema.patch }, async (request, reply) => {
+  app.patch(`${base}/:id`, { schema: schema.patch, onRequest: authenticate }, async (request, reply) => {
     return (await writeRow(request.params.id, request.body, true)) ?? notFound(reply);
   });
 
-  app.delete(`${base}/:id`, { schema: schema.remove }, async (request) => {
+  app.delete(`${base}/:id`, { schema: schema.remove, onRequest: authenticate }, async (request) => {
     const result = await db.deleteFrom(TABLE).where('resource', '=', resource.name).where('id', '=', request.params.id).executeTakeFirst();
     await cache.forget(cacheKey(request.params.id));
     return { deleted: Number(result.numDeletedRows) > 0 };
@@ -104,7 +105,7 @@ function registerResource(app, resource, { db, cache }) {
     return { count };
   });
 
-  app.post(`${base}/bulk`, { schema: schema.bulk }, async (request, reply) => {
+  app.post(`${base}/bulk`, { schema: schema.bulk, onRequest: authenticate }, async (request, reply) => {
     request.body.forEach((input) => checkRules(rules, input));
     const batches = _.chunk(request.body, 10);
     for (const batch of batches) {
