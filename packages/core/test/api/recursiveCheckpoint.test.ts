@@ -30,6 +30,19 @@ t.test('from afterRestore too', async (t) => {
   t.type(inner, CheckpointError);
 });
 
+t.test('work started in a hook that outlives it (a server listening again in afterRestore) may checkpoint later', async (t) => {
+  const context = new Context();
+  let later: Promise<unknown> | undefined;
+  context.register(
+    recordingResource('relistening', [], {
+      onAfter: () => void setTimeout(() => (later ??= checkpointRestore({ engine: 'simulate', context })), 10),
+    }),
+  );
+  await checkpointRestore({ engine: 'simulate', context });
+  while (!later) await new Promise((r) => setTimeout(r, 5));
+  t.match(await later, { outcome: 'restored' });
+});
+
 t.test('concurrent calls are serialized: the second cycle starts after the first ended', async (t) => {
   const log: string[] = [];
   const context = new Context();
