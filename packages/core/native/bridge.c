@@ -113,10 +113,10 @@ static int run_and_wait(char **argv) {
 
 /*
  * The grandchild: no descendant of node, so CRIU does not dump it. Runs CRIU,
- * then the post-dump command (finishes the image metadata), then reports on the
- * status pipe. After a successful dump without -R nobody reads the report.
+ * then reports on the status pipe. After a successful dump without -R nobody
+ * reads the report.
  */
-static void grandchild(pid_t parent_before, int status_fd, char **criu_argv, char **post_argv) {
+static void grandchild(pid_t parent_before, int status_fd, char **criu_argv) {
   for (int tries = 0; getppid() == parent_before && tries < 100000; tries++) usleep(10);
 
   sigset_t all;
@@ -126,7 +126,6 @@ static void grandchild(pid_t parent_before, int status_fd, char **criu_argv, cha
 
   int status = run_and_wait(criu_argv);
   char msg[160], num[16];
-  if (status == 0 && post_argv) run_and_wait(post_argv);
   if (status == 0) {
     write_all(status_fd, "ok");
   } else {
@@ -151,30 +150,26 @@ static void grandchild(pid_t parent_before, int status_fd, char **criu_argv, cha
 }
 
 /*
- * checkpointSelf(criuArgv, statusReadFd, statusWriteFd, postDumpArgv | null) -> Buffer
+ * checkpointSelf(criuArgv, statusReadFd, statusWriteFd) -> Buffer
  * Blocks the calling (main) thread in read() until EOF on the status pipe, so no
  * JavaScript runs during the dump. Returns what was read: the status text if this
  * process was not dumped away, the restore payload if this is a restored copy (the
  * caller tells the two apart by the read end's inode).
  */
 static napi_value checkpoint_self(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value args[4];
+  size_t argc = 3;
+  napi_value args[3];
   NAPI_OK(env, napi_get_cb_info(env, info, &argc, args, NULL, NULL));
-  if (argc < 4) {
-    napi_throw_type_error(env, NULL, "checkpointSelf(criuArgv, readFd, writeFd, postDumpArgv)");
+  if (argc < 3) {
+    napi_throw_type_error(env, NULL, "checkpointSelf(criuArgv, readFd, writeFd)");
     return NULL;
   }
   int read_fd, write_fd;
   NAPI_OK(env, napi_get_value_int32(env, args[1], &read_fd));
   NAPI_OK(env, napi_get_value_int32(env, args[2], &write_fd));
-  napi_valuetype post_type;
-  NAPI_OK(env, napi_typeof(env, args[3], &post_type));
   char **criu_argv = string_array(env, args[0]);
-  char **post_argv = post_type == napi_object ? string_array(env, args[3]) : NULL;
   if (!criu_argv || !criu_argv[0]) {
     free_argv(criu_argv);
-    free_argv(post_argv);
     napi_throw_type_error(env, NULL, "criuArgv must be a non-empty string array");
     return NULL;
   }
@@ -182,7 +177,6 @@ static napi_value checkpoint_self(napi_env env, napi_callback_info info) {
   pid_t child = fork();
   if (child < 0) {
     free_argv(criu_argv);
-    free_argv(post_argv);
     close(write_fd);
     THROW_ERRNO(env, "fork");
   }
@@ -190,11 +184,10 @@ static napi_value checkpoint_self(napi_env env, napi_callback_info info) {
     setsid();
     pid_t me = getpid();
     pid_t gc = fork();
-    if (gc == 0) grandchild(me, write_fd, criu_argv, post_argv);
+    if (gc == 0) grandchild(me, write_fd, criu_argv);
     _exit(gc < 0 ? 1 : 0);
   }
   free_argv(criu_argv);
-  free_argv(post_argv);
   close(write_fd);
   int status;
   while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}

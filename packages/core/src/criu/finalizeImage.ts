@@ -1,7 +1,7 @@
 /**
- * Run by the native bridge right after a successful `criu dump`, from outside
- * the dumped process (which CRIU has just ended, unless leaveRunning):
- * `node finalizeImage.js <imageDir> <startedAtMs>`.
+ * Run by CRIU's post-dump action (sealScript.ts) once the image is written,
+ * while the dumped process is still frozen:
+ * `node finalizeImage.js <imageDir> <startedAtMs>`. Failing fails the dump.
  */
 import { finalizeImage } from './imageMeta.js';
 

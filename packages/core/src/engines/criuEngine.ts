@@ -1,9 +1,10 @@
 import { closeSync, fstatSync, mkdirSync, rmSync, chmodSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { dumpArgs } from '../criu/criuArgs.js';
-import { criuErrorHint, criuErrorLines } from '../criu/criuLog.js';
+import { criuErrorHint, criuErrorLines, readCriuLog } from '../criu/criuLog.js';
 import { shrinkHeap, heapShrinkEnabled } from '../criu/heapShrink.js';
 import { describeCpu, describeNode, describeStdio, IMAGE_META_FILE, type ImageMeta, writeImageMeta } from '../criu/imageMeta.js';
+import { SEAL_SCRIPT, writeSealScript } from '../criu/sealScript.js';
 import { locateCriu } from '../criu/locate.js';
 import { cracEvents } from '../events.js';
 import { loadBridge } from '../native/bridge.js';
@@ -39,8 +40,6 @@ cracEvents.on('checkpoint', (event) => {
   notified = event.resources.map((timing) => ({ name: timing.resource, durationMs: Math.round(timing.durationMs * 10) / 10 }));
 });
 
-// Run from the dump's grandchild; NODE_OPTIONS is the app's and may hold --require or --inspect.
-const FINALIZER = resolve(__dirname, '../criu/finalizeImage.js');
 
 /**
  * The real engine (DESIGN.md section 3): this process dumps itself with CRIU.
@@ -81,12 +80,8 @@ export function createCriuEngine(options: CriuEngineOptions = {}): Engine {
       let answer: Buffer;
       let restored: boolean;
       try {
-        answer = bridge.checkpointSelf(
-          dumpArgs(criu.path, imageDir, request.leaveRunning),
-          readFd,
-          writeFd,
-          ['/usr/bin/env', '-u', 'NODE_OPTIONS', process.execPath, FINALIZER, imageDir, String(startedAt)],
-        );
+        const sealer = writeSealScript(imageDir, startedAt);
+        answer = bridge.checkpointSelf([...dumpArgs(criu.path, imageDir, request.leaveRunning), '--action-script', sealer], readFd, writeFd);
         // The read end is the dumped pipe in the original, the restorer's payload pipe in a copy.
         restored = fstatSync(readFd).ino !== inode;
       } finally {
@@ -98,7 +93,8 @@ export function createCriuEngine(options: CriuEngineOptions = {}): Engine {
 
       const logPath = join(imageDir, 'dump.log');
       rmSync(join(imageDir, IMAGE_META_FILE), { force: true });
-      throw new CriuDumpError(text || 'no answer from the dump helper', criuErrorLines(logPath), logPath);
+      rmSync(join(imageDir, SEAL_SCRIPT), { force: true });
+      throw new CriuDumpError(text || 'no answer from the dump helper', criuErrorLines(readCriuLog(logPath)), logPath);
     },
   };
 }

@@ -9,10 +9,9 @@ export interface NativeBridge {
    * Runs `criuArgv` (a `criu dump` of this process) from a grandchild outside this
    * process tree and blocks in read() on the status pipe until EOF. Returns what was
    * read: the status text ("ok", or why the dump failed) when this process was not
-   * dumped away, the restore payload in a restored copy. `postDumpArgv` runs after a
-   * successful dump. `writeFd` is closed by the call.
+   * dumped away, the restore payload in a restored copy. `writeFd` is closed by the call.
    */
-  checkpointSelf(criuArgv: string[], readFd: number, writeFd: number, postDumpArgv: string[] | null): Buffer;
+  checkpointSelf(criuArgv: string[], readFd: number, writeFd: number): Buffer;
   /** malloc_trim(0): hands freed heap pages back to the kernel; true if any were released. */
   mallocTrim(): boolean;
   /** OpenSSL RAND_poll() of the node binary: reseeds the DRBG; true on success. */
