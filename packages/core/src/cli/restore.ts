@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { closeSync, fstatSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { restoreArgs } from '../criu/criuArgs.js';
-import { criuErrorHint, criuErrorLines } from '../criu/criuLog.js';
-import { checkImageRunsHere, readImageMeta } from '../criu/imageMeta.js';
+import { criuErrorHint, criuErrorLines, readCriuLog } from '../criu/criuLog.js';
+import { checkImageFiles, checkImageRunsHere, readImageMeta } from '../criu/imageMeta.js';
 import { locateCriu } from '../criu/locate.js';
 import type { RestorePayload } from '../engines/engine.js';
 import { loadBridge, type NativeBridge, restoreHelperPath } from '../native/bridge.js';
@@ -57,6 +57,7 @@ export const restoreCommand: Command = {
 
 async function restore(imageDir: string, payload: RestorePayload, keepLog: boolean): Promise<number> {
   const meta = readImageMeta(imageDir);
+  checkImageFiles(imageDir, meta);
   checkImageRunsHere(meta);
   const criu = locateCriu();
   const helper = restoreHelperPath();
@@ -68,19 +69,28 @@ async function restore(imageDir: string, payload: RestorePayload, keepLog: boole
   writeSync(payloadWrite, text);
   closeSync(payloadWrite);
 
+  // CRIU writes its log into a file that is already unlinked (through fd 4), so that
+  // nothing is left behind however this ends; it is saved only when asked or on failure.
   const logPath = join(tmpdir(), `node-crac-restore-${process.pid}.log`);
-  const criuArgv = restoreArgs(criu.path, imageDir, meta, { payload: 3, stdout: 1, stderr: 2 }, logPath, [helper, 'wait']);
+  const logFd = openSync(logPath, 'w+', 0o600);
+  unlinkSync(logPath);
+  const criuArgv = restoreArgs(criu.path, imageDir, meta, { payload: 3, stdout: 1, stderr: 2 }, '/proc/self/fd/4', [helper, 'wait']);
   const stdout = stdioForApp(1, process.stdout, bridge);
   const stderr = stdioForApp(2, process.stderr, bridge);
   let child;
   try {
-    child = spawn(helper, ['launch', String(process.pid), ...criuArgv], { stdio: ['inherit', stdout.fd, stderr.fd, payloadRead] });
+    child = spawn(helper, ['launch', String(process.pid), ...criuArgv], { stdio: ['inherit', stdout.fd, stderr.fd, payloadRead, logFd] });
   } finally {
     closeSync(payloadRead);
     stdout.handedOver();
     stderr.handedOver();
   }
-  const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
+  // A second INT or TERM ends the restore at once: the helper's death takes the namespace with it.
+  let stopRequests = 0;
+  const forward = (signal: NodeJS.Signals): void => {
+    if ((signal === 'SIGINT' || signal === 'SIGTERM') && ++stopRequests > 1) child.kill('SIGKILL');
+    else child.kill(signal);
+  };
   for (const signal of FORWARDED) process.on(signal, forward);
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done, fail) => {
     child.once('exit', (code, signal) => done({ code, signal }));
@@ -90,16 +100,19 @@ async function restore(imageDir: string, payload: RestorePayload, keepLog: boole
   await Promise.race([Promise.all([stdout.relayed, stderr.relayed]), new Promise((r) => setTimeout(r, 2000))]);
 
   const code = exit.code ?? 128 + signalNumber(exit.signal);
-  const failed = restoreFailed(logPath);
-  if (failed) {
-    const hint = criuErrorHint(failed);
+  const log = readCriuLog(logFd);
+  closeSync(logFd);
+  const restored = log.includes('Restore finished successfully'); // a non-zero exit is then the app's
+  if (keepLog || (code !== 0 && !restored)) writeFileSync(logPath, log, { mode: 0o600 });
+  if (code !== 0 && !restored) {
+    const lines = criuErrorLines(log);
+    const hint = criuErrorHint(lines);
     process.stderr.write(
-      [`crac restore: CRIU could not restore ${imageDir}; log: ${logPath}`, ...failed.map((l) => `  ${l}`), ...(hint ? [`Hint: ${hint}`] : [])].join('\n') + '\n',
+      [`crac restore: CRIU could not restore ${imageDir} (exit code ${code}); log: ${logPath}`, ...lines.map((l) => `  ${l}`), ...(hint ? [`Hint: ${hint}`] : [])].join('\n') + '\n',
     );
-    return code === 0 ? 1 : code;
+    return code;
   }
-  if (!keepLog) rmSync(logPath, { force: true });
-  else process.stderr.write(`crac restore: CRIU log: ${logPath}\n`);
+  if (keepLog) process.stderr.write(`crac restore: CRIU log: ${logPath}\n`);
   return code;
 }
 
@@ -116,12 +129,6 @@ function stdioForApp(fd: 1 | 2, to: NodeJS.WriteStream, bridge: NativeBridge): {
   if (fstatSync(fd).isFIFO()) return { fd, relayed: Promise.resolve(), handedOver() {} };
   const [read, write] = bridge.pipe();
   return { fd: write, relayed: relay(read, to), handedOver: () => closeSync(write) };
-}
-
-/** CRIU's error lines when the restore itself failed (as opposed to the restored app exiting non-zero). */
-function restoreFailed(logPath: string): string[] | undefined {
-  const lines = criuErrorLines(logPath);
-  return lines.some((l) => l.includes('Restoring FAILED')) ? lines : undefined;
 }
 
 function signalNumber(signal: NodeJS.Signals | null): number {

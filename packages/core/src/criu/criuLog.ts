@@ -3,15 +3,18 @@ import { readFileSync } from 'node:fs';
 // CRIU logs this when it may not raise its own fd limit; the dump or restore goes on.
 const HARMLESS = [/Can't setup RLIMIT_NOFILE for self/];
 
-/** The "Error (...)" lines of a CRIU log, without the harmless ones; empty when unreadable. */
-export function criuErrorLines(logPath: string, max = 20): string[] {
-  let text: string;
+/** A CRIU log's text; empty when there is none. */
+export function readCriuLog(pathOrFd: string | number): string {
   try {
-    text = readFileSync(logPath, 'utf8');
+    return readFileSync(pathOrFd, 'utf8');
   } catch {
-    return [];
+    return '';
   }
-  return text
+}
+
+/** The "Error (...)" lines of a CRIU log's text, without the harmless ones. */
+export function criuErrorLines(log: string, max = 20): string[] {
+  return log
     .split('\n')
     .filter((line) => /\bError \(/.test(line) && !HARMLESS.some((re) => re.test(line)))
     .slice(-max)

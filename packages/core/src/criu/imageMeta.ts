@@ -32,6 +32,8 @@ export interface ImageMeta {
   resources: { name: string; durationMs: number }[];
   /** Sum of CRIU's image files, set once complete. */
   imageSizeBytes?: number;
+  /** Size of each of CRIU's image files, checked before a restore (CRIU may loop forever on a truncated one). */
+  files?: Record<string, number>;
   /** From the start of the engine's work (heap shrink included) to the sealed image. */
   checkpointDurationMs?: number;
 }
@@ -110,6 +112,22 @@ export function readImageMeta(dir: string): ImageMeta {
 // V8's JIT emits these instruction-set extensions when the CPU has them.
 const ISA_FLAG = /^(sse|ssse|avx|fma|bmi|lzcnt|abm|popcnt|f16c|movbe|aes|pclmul|vpclmul|vaes|gfni|sha|adx|cx16|xsave|amx|rdrand|rdseed|erms|fsrm)/;
 
+/** Throws an ImageError when one of CRIU's files is missing or not the size it had when the image was sealed. */
+export function checkImageFiles(dir: string, meta: ImageMeta): void {
+  const problems: string[] = [];
+  for (const [name, size] of Object.entries(meta.files ?? {})) {
+    let actual: number;
+    try {
+      actual = statSync(join(dir, name)).size;
+    } catch {
+      problems.push(`${name} is missing`);
+      continue;
+    }
+    if (actual !== size) problems.push(`${name} has ${actual} bytes, ${size} when written`);
+  }
+  if (problems.length > 0) throw new ImageError(`The image in ${dir} is damaged:\n  - ${problems.join('\n  - ')}`);
+}
+
 /** Throws an ImageError when this machine cannot run the image (other node binary, missing CPU features). */
 export function checkImageRunsHere(meta: ImageMeta): void {
   const problems: string[] = [];
@@ -141,12 +159,16 @@ export function finalizeImage(dir: string, startedAtMs: number): ImageMeta {
   const meta = JSON.parse(readFileSync(join(dir, IMAGE_META_FILE), 'utf8')) as ImageMeta;
   chmodSync(dir, 0o700);
   let size = 0;
+  const files: Record<string, number> = {};
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     chmodSync(path, 0o600);
-    if (name.endsWith('.img')) size += statSync(path).size;
+    if (!name.endsWith('.img')) continue;
+    files[name] = statSync(path).size;
+    size += files[name];
   }
   meta.imageSizeBytes = size;
+  meta.files = files;
   meta.checkpointDurationMs = Date.now() - startedAtMs;
   meta.complete = true;
   writeImageMeta(dir, meta);
