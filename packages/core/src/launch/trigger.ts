@@ -45,12 +45,14 @@ export function installCheckpointTrigger(): () => void {
 
 async function triggeredCheckpoint(): Promise<void> {
   const request = takeRequest();
+  // A request comes from `crac checkpoint --pid`, which means a real image whatever CRAC_ENGINE says.
+  const engine = request.imageDir ? 'criu' : undefined;
   const imageDir = request.imageDir ?? (process.env.CRAC_CHECKPOINT_TO || undefined);
   const leaveRunning = request.leaveRunning ?? process.env.CRAC_LEAVE_RUNNING === '1';
   if (imageDir) rmSync(join(imageDir, CHECKPOINT_FAILED_FILE), { force: true });
   closeReadyChannel(); // before the open-resource check sees it
   try {
-    const result = await checkpointRestore({ imageDir, leaveRunning });
+    const result = await checkpointRestore({ engine, imageDir, leaveRunning });
     debug('triggered checkpoint: %s', result.outcome);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
