@@ -4,7 +4,7 @@
 // start with Node's compile cache (Node 22+), a checkpoint with and without
 // heap shrink, and a restore; then bench/REPORT.md, bench/results.json and
 // bench/chart.png. Usage: node bench/run.js [--runs 5] [--requests 1000]
-// [--examples hello,realistic] [--node /path/to/node] [--no-report]
+// [--examples hello,realistic] [--node /path/to/node | --node 24.9.0] [--no-report]
 const { execFileSync } = require('node:child_process');
 const { mkdtempSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
 const { loadavg, tmpdir } = require('node:os');
@@ -35,7 +35,14 @@ const { values: opts } = parseArgs({
 const runs = Number(opts.runs);
 const requests = Number(opts.requests);
 const examples = opts.examples.split(',').map(findExample);
-const node = opts.node;
+const node = resolveNode(opts.node);
+
+/** A path is used as it is; a version (24.9.0) is provisioned by scripts/provision-node.sh. */
+function resolveNode(given) {
+  if (!/^\d+\.\d+\.\d+$/.test(given)) return given;
+  const script = join(__dirname, '..', 'scripts', 'provision-node.sh');
+  return execFileSync('bash', [script, given], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop();
+}
 
 const log = (line) => process.stdout.write(`${line}\n`);
 
