@@ -113,7 +113,7 @@ async function main() {
           `image ${(sample.checkpoint.meta.imageSizeBytes / 2 ** 20).toFixed(1)} MB`);
       }
     }
-    const summaries = examples.map((example) => summarize(example, samples.get(example.name)));
+    const summaries = examples.map((example) => summarize(example, samples.get(example.name), plans.get(example.name)));
     const criuVersion = samples.get(examples[0].name)[0].checkpoint.meta.criu.version;
     const machine = describeMachine({ node, examplesDir: join(__dirname, '..', 'examples'), criuVersion });
     // Other work on the machine shows in every number: say how busy it was.

@@ -3,7 +3,7 @@
 const { execFileSync } = require('node:child_process');
 const { readFileSync } = require('node:fs');
 const os = require('node:os');
-const { join } = require('node:path');
+const { dirname, join } = require('node:path');
 
 function osName() {
   try {
@@ -13,10 +13,20 @@ function osName() {
   }
 }
 
+/** The version of `name` as `fromDir` resolves it (walking up from its entry: not every package exports package.json). */
 function packageVersion(fromDir, name) {
   try {
-    const path = require.resolve(`${name}/package.json`, { paths: [fromDir] });
-    return JSON.parse(readFileSync(path, 'utf8')).version;
+    let dir = dirname(require.resolve(name, { paths: [fromDir] }));
+    for (;;) {
+      try {
+        const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+        if (manifest.name === name) return manifest.version;
+      } catch {
+        // no package.json at this level
+      }
+      if (dirname(dir) === dir) return 'n/a';
+      dir = dirname(dir);
+    }
   } catch {
     return 'n/a';
   }

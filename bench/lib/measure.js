@@ -22,6 +22,7 @@ async function measureStartedServer(proc, startedAt, { example, port, plan, requ
       rssAfterLoad: rssOf(pid),
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
+      latencies,
     };
   } finally {
     await stop(proc);

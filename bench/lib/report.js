@@ -1,5 +1,6 @@
 'use strict';
 // bench/REPORT.md from the benchmark's results.
+const { explainMisses } = require('./analysis');
 
 const ms = (v) => (v === null || !Number.isFinite(v) ? 'n/a' : `${Math.round(v)} ms`);
 const ms1 = (v) => (v === null || !Number.isFinite(v) ? 'n/a' : `${v.toFixed(2)} ms`);
@@ -33,6 +34,10 @@ function targets(s) {
   ];
 }
 
+function slowList(slowest) {
+  return slowest.map((r) => `#${r.index + 1} ${r.step} ${ms1(r.ms)}`).join('<br>');
+}
+
 function renderReport({ machine, runs, requests, compileCache, durationS, summaries }) {
   const realistic = summaries.find((s) => s.name === 'realistic');
   const lines = [
@@ -58,8 +63,10 @@ function renderReport({ machine, runs, requests, compileCache, durationS, summar
   ];
   if (realistic) {
     lines.push('## Targets (`realistic`)', '', row(['target', 'measured', 'result']), row(['---', '---', '---']));
-    for (const t of targets(realistic)) lines.push(row([t.target, t.measured, t.met ? 'met' : `**missed**: ${t.miss}`]));
+    const results = targets(realistic);
+    for (const t of results) lines.push(row([t.target, t.measured, t.met ? 'met' : `**missed**: ${t.miss}`]));
     lines.push('');
+    for (const paragraph of explainMisses(realistic, results)) lines.push(paragraph, '');
   }
   lines.push(
     '## Start: time to the first HTTP 200',
@@ -110,6 +117,12 @@ function renderReport({ machine, runs, requests, compileCache, durationS, summar
     ...summaries.map((s) =>
       row([`\`${s.name}\``, ms1(s.p50Cold), ms1(s.p50Restore), ms1(s.p99Cold), ...(compileCache ? [ms1(s.p99CompileCache)] : []), ms1(s.p99Restore)]),
     ),
+    '',
+    'The slowest positions in the sequence (median over the runs of the latency at that position):',
+    '',
+    row(['example', 'after a cold start', 'after a restore']),
+    row(['---', '---', '---']),
+    ...summaries.map((s) => row([`\`${s.name}\``, slowList(s.slowestCold), slowList(s.slowestRestore)])),
     '',
   );
   return `${lines.join('\n')}\n`;

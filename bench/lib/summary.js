@@ -2,7 +2,20 @@
 // Medians over the runs of one example (ratios are medians of per-run ratios).
 const { median } = require('./stats');
 
-function summarize(example, samples) {
+/**
+ * The requests that are slow in every run: the median latency at each position
+ * of the request sequence, highest first (the first request after a restore,
+ * the first use of a route after a cold start, ...).
+ */
+function slowestRequests(samples, kind, plan, count = 5) {
+  const runs = samples.map((s) => s[kind].latencies);
+  return runs[0]
+    .map((_, index) => ({ index, step: `${plan[index % plan.length].method} ${plan[index % plan.length].path}`, ms: median(runs.map((r) => r[index])) }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, count);
+}
+
+function summarize(example, samples, plan) {
   const m = (pick) => median(samples.map(pick));
   return {
     name: example.name,
@@ -31,6 +44,8 @@ function summarize(example, samples) {
     p50Restore: m((s) => s.restore.p50),
     p99Restore: m((s) => s.restore.p99),
     p99CompileCache: samples[0].compileCache ? m((s) => s.compileCache.p99) : null,
+    slowestCold: slowestRequests(samples, 'cold', plan),
+    slowestRestore: slowestRequests(samples, 'restore', plan),
   };
 }
 
