@@ -24,7 +24,8 @@ export class CriuNotFoundError extends Error {
 export const MIN_CRIU_MAJOR = 4;
 // Root's PATH sometimes lacks the sbin directories where distributions put criu.
 const SBIN_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
-let cached: CriuLocation | undefined;
+// Looking costs a `criu check`; the answer holds while CRAC_CRIU_PATH and PATH do.
+const cache = new Map<string, CriuLocation>();
 
 /**
  * CRAC_CRIU_PATH if set (an explicit choice: refused with a clear error, never
@@ -32,18 +33,27 @@ let cached: CriuLocation | undefined;
  * scripts/provision-criu.sh leaves in the workspace's .cache/criu.
  */
 export function locateCriu(): CriuLocation {
-  if (cached) return cached;
+  const key = `${process.env.CRAC_CRIU_PATH ?? ''}\0${process.env.PATH ?? ''}`;
+  let found = cache.get(key);
+  if (!found) {
+    found = findCriu();
+    cache.set(key, found);
+  }
+  return found;
+}
+
+function findCriu(): CriuLocation {
   const reasons: string[] = [];
   const explicit = process.env.CRAC_CRIU_PATH;
   if (explicit) {
     const probe = probeCriu(explicit, false);
     if ('problem' in probe) throw new CriuNotFoundError([`CRAC_CRIU_PATH=${explicit}: ${probe.problem}`]);
-    return (cached = { path: explicit, version: probe.version, source: 'CRAC_CRIU_PATH' });
+    return { path: explicit, version: probe.version, source: 'CRAC_CRIU_PATH' };
   }
   const onPath = findOnPath('criu');
   if (onPath) {
     const probe = probeCriu(onPath, true);
-    if ('version' in probe) return (cached = { path: onPath, version: probe.version, source: 'PATH' });
+    if ('version' in probe) return { path: onPath, version: probe.version, source: 'PATH' };
     reasons.push(`${onPath} (on PATH): ${probe.problem}`);
   } else {
     reasons.push('no criu on PATH');
@@ -51,7 +61,7 @@ export function locateCriu(): CriuLocation {
   const provisioned = findWorkspaceCriu();
   if (provisioned) {
     const probe = probeCriu(provisioned, false);
-    if ('version' in probe) return (cached = { path: provisioned, version: probe.version, source: 'workspace cache' });
+    if ('version' in probe) return { path: provisioned, version: probe.version, source: 'workspace cache' };
     reasons.push(`${provisioned} (workspace cache): ${probe.problem}`);
   } else {
     reasons.push('no .cache/criu/bin/criu in any directory above node-crac (scripts/provision-criu.sh makes one)');
