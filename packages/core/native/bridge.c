@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -123,6 +124,7 @@ static void grandchild(pid_t parent_before, int status_fd, char **criu_argv) {
   sigemptyset(&all);
   sigprocmask(SIG_SETMASK, &all, NULL);
   signal(SIGPIPE, SIG_IGN);
+  umask(077); /* CRIU's files hold all process memory: 0600, including those it writes after post-dump */
 
   int status = run_and_wait(criu_argv);
   char msg[160], num[16];

@@ -1,3 +1,5 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
 import { checkpointFixture, criuUsable, getJson, leftOver, newToken, startCrac } from './harness.js';
 
@@ -7,6 +9,9 @@ t.test('crac checkpoint, then crac restore', async (t) => {
   const token = newToken(t);
   const { imageDir, state } = await checkpointFixture(t, token);
   t.same(await leftOver(token), [], 'the checkpointed app is gone once the image is written');
+  t.equal(statSync(imageDir).mode & 0o777, 0o700, 'the image directory is 0700');
+  const loose = readdirSync(imageDir).filter((name) => (statSync(join(imageDir, name)).mode & 0o777) !== 0o600);
+  t.same(loose, [], 'every file in it is 0600 (an image holds all process memory)');
 
   await t.test('the restored app answers with the state computed before the checkpoint, the env and args given at restore', async (t) => {
     const restorer = startCrac(t, ['restore', imageDir, '--env', 'TEST_VAR=from-restore', '--', 'one', 'two']);
