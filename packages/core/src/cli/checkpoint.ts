@@ -138,7 +138,7 @@ async function checkpointRunning(pid: number, imageDir: string, leaveRunning: bo
   }
   prepareImageDir(imageDir);
   const request: TriggerRequest = { imageDir, leaveRunning };
-  const requestPath = triggerRequestPath(pid);
+  const requestPath = triggerRequestPath(pidInOwnNamespace(pid));
   rmSync(requestPath, { force: true });
   writeFileSync(requestPath, JSON.stringify(request), { mode: 0o600, flag: 'wx' });
   const triggeredAt = Date.now();
@@ -220,6 +220,15 @@ function catchesTriggerSignal(pid: number): boolean {
   }
   const caught = BigInt(`0x${/^SigCgt:\s*([0-9a-f]+)/m.exec(status)?.[1] ?? '0'}`);
   return ((caught >> 11n) & 1n) === 1n; // SIGUSR2 is 12
+}
+
+/**
+ * The PID the process sees for itself: a restored copy runs in its own PID
+ * namespace, where it keeps its original PID (the last NSpid entry).
+ */
+function pidInOwnNamespace(pid: number): number {
+  const nspid = /^NSpid:\s*([\d\s]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]?.trim().split(/\s+/);
+  return Number(nspid?.at(-1) ?? pid);
 }
 
 function isAlive(pid: number): boolean {

@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { checkpointFixture, criuUsable, getJson, leftOver, newToken, startCrac } from './harness.js';
+import { checkpointFixture, criuUsable, getJson, leftOver, newToken, processesWith, runCrac, startCrac, tempDir } from './harness.js';
 
 // One image, checkpointed by `crac checkpoint`, restored in several ways.
 t.test('crac checkpoint, then crac restore', async (t) => {
@@ -47,6 +47,22 @@ t.test('crac checkpoint, then crac restore', async (t) => {
     terminated.child.kill('SIGTERM');
     t.equal((await terminated.exited).code, 128 + 15, 'SIGTERM forwarded: 143');
     t.same(await leftOver(token), [], 'no restored app left');
+  });
+
+  await t.test('a restored copy is checkpointed again with crac checkpoint --pid, and that image restores', async (t) => {
+    const restorer = startCrac(t, ['restore', imageDir]);
+    await restorer.waitFor(/listening (\d+)/);
+    const [copy] = processesWith(token);
+    const secondImage = join(tempDir(t, 'crac-image-'), 'image');
+    const checkpoint = await runCrac(t, ['checkpoint', '--pid', String(copy), '--image', secondImage]);
+    t.equal(checkpoint.code, 0, checkpoint.output);
+    t.equal((await restorer.exited).code, 128 + 9, 'CRIU ended the copy, its restorer mirrored that');
+
+    const second = startCrac(t, ['restore', secondImage]);
+    const port = Number((await second.waitFor(/listening (\d+)/))[1]);
+    t.equal((await getJson(port)).state, state, 'the second-generation copy has the first state');
+    second.child.kill('SIGTERM');
+    await second.exited;
   });
 
   await t.test('a restorer killed with SIGKILL leaves no orphaned server', async (t) => {
