@@ -15,10 +15,12 @@ async function buildApp() {
   const config = loadConfig();
   const logger = pino({ level: config.LOG_LEVEL });
   const app = Fastify({ loggerInstance: logger });
-  await app.register(fastifyCrac);
 
+  // Database and cache take part in checkpoints before the server does, so that
+  // after a restore (oldest registration first) they are back before it listens.
   const db = connectDatabase(config);
   const cache = connectCache(config);
+  await app.register(fastifyCrac);
   const catalog = resources();
   await migrate(db, catalog.map((resource) => resource.name));
 

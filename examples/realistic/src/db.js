@@ -8,7 +8,8 @@ const TABLE = 'crac_example_records';
 const SEED_ROWS_PER_RESOURCE = 25;
 
 function connectDatabase(config) {
-  const pool = createCracPool({ connectionString: config.DATABASE_URL, max: 10 });
+  // verifyOnRestore: one connection is opened (SELECT 1) in the restored copy before it serves.
+  const pool = createCracPool({ connectionString: config.DATABASE_URL, max: 10 }, { verifyOnRestore: true });
   return new Kysely({ dialect: new PostgresDialect({ pool }) });
 }
 
