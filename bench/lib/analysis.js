@@ -34,10 +34,17 @@ function whyTailWorse(s) {
   const list = (slowest) => slowest.map((r) => `#${r.index + 1} \`${r.step}\` ${r.ms.toFixed(1)} ms`).join(', ');
   return [
     `First requests: p99 ${s.p99Restore.toFixed(2)} ms after a restore against ${s.p99Cold.toFixed(2)} ms after a cold start.`,
-    `The requests slow in every run after a restore (position in the sequence, median latency): ${list(s.slowestRestore)};`,
+    `The slowest positions in the sequence after a restore (median latency over the runs): ${list(s.slowestRestore)};`,
     `after a cold start: ${list(s.slowestCold)}.`,
+    `Across the runs the p99 ranged over ${span(s.p99ColdRange)} after a cold start and ${span(s.p99RestoreRange)} after a restore,`,
+    overlaps(s.p99ColdRange, s.p99RestoreRange)
+      ? 'so the two overlap: the difference is within the run-to-run spread of this machine.'
+      : 'so the two do not overlap: the restored copy is slower at the tail.',
   ].join(' ');
 }
+
+const span = ([low, high]) => `${low.toFixed(1)}-${high.toFixed(1)} ms`;
+const overlaps = (a, b) => a[0] <= b[1] && b[0] <= a[1];
 
 /** One paragraph per missed target of `realistic`, in the order of the targets table. */
 function explainMisses(summary, results) {

@@ -15,6 +15,10 @@ function slowestRequests(samples, kind, plan, count = 5) {
     .slice(0, count);
 }
 
+function range(values) {
+  return [Math.min(...values), Math.max(...values)];
+}
+
 function summarize(example, samples, plan) {
   const m = (pick) => median(samples.map(pick));
   return {
@@ -44,6 +48,8 @@ function summarize(example, samples, plan) {
     p50Restore: m((s) => s.restore.p50),
     p99Restore: m((s) => s.restore.p99),
     p99CompileCache: samples[0].compileCache ? m((s) => s.compileCache.p99) : null,
+    p99ColdRange: range(samples.map((s) => s.cold.p99)),
+    p99RestoreRange: range(samples.map((s) => s.restore.p99)),
     slowestCold: slowestRequests(samples, 'cold', plan),
     slowestRestore: slowestRequests(samples, 'restore', plan),
   };
