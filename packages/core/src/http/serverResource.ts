@@ -6,7 +6,7 @@ import { trackConnections } from './connectionTracker.js';
 import { type DrainReport, drainServer } from './drain.js';
 import { listenOn } from './listen.js';
 import { currentAddress, formatAddress, type ListenAddress } from './listenAddress.js';
-import { DEFAULT_LISTEN_ENV, type ListenEnv, listenEnvChange, type ListenEnvSnapshot, snapshotListenEnv } from './listenEnv.js';
+import { DEFAULT_LISTEN_ENV, type ListenEnv, type ListenEnvChange, listenEnvChange, type ListenEnvSnapshot, snapshotListenEnv } from './listenEnv.js';
 
 const debug = debuglog('crac');
 
@@ -129,20 +129,13 @@ class HttpServerResource implements ServerResource {
   async afterRestore(): Promise<void> {
     const [primary, ...extras] = this.#closed;
     if (!primary) return;
-    const change = listenEnvChange(this.#listenEnv, this.#envAtCheckpoint);
-    const errors: Error[] = [];
-    const listen = (binding: Binding, address: ListenAddress): Promise<void> =>
-      this.#appScope.runInAsyncScope(() => listenOn(binding.server, address)).catch((error: Error) => void errors.push(error));
-
-    await listen(primary, 'path' in primary.address ? primary.address : { host: change.host ?? primary.address.host, port: change.port ?? primary.address.port });
-    // Extra bindings are the old host name's other addresses: a new host leaves them closed.
-    if (change.host === undefined) {
-      const newPort = change.port === undefined ? undefined : (portOf(primary.server) ?? change.port);
-      for (const extra of extras) {
-        await listen(extra, 'path' in extra.address || newPort === undefined ? extra.address : { host: extra.address.host, port: newPort });
-      }
-    }
     this.#closed = [];
+    const errors: Error[] = [];
+    try {
+      await this.#listenAgain(primary, extras, listenEnvChange(this.#listenEnv, this.#envAtCheckpoint), errors);
+    } catch (error) {
+      errors.push(error as Error); // a PORT that is no port: the server stays closed
+    }
     if (errors.length > 0) {
       this.#status = 'failed';
       throw errors.length === 1 ? errors[0] : new AggregateError(errors, errors.map((error) => error.message).join('; '));
@@ -150,6 +143,19 @@ class HttpServerResource implements ServerResource {
     this.#status = 'active';
     debug('%s: listening again on %s', this.name, this.addresses.join(', '));
     this.#options.onListening?.(this.addresses);
+  }
+
+  /** Listens on the recorded addresses, or where the restore moved them; collects failures in `errors`. */
+  async #listenAgain(primary: Binding, extras: Binding[], change: ListenEnvChange, errors: Error[]): Promise<void> {
+    const listen = (binding: Binding, address: ListenAddress): Promise<void> =>
+      this.#appScope.runInAsyncScope(() => listenOn(binding.server, address)).catch((error: Error) => void errors.push(error));
+    await listen(primary, 'path' in primary.address ? primary.address : { host: change.host ?? primary.address.host, port: change.port ?? primary.address.port });
+    // Extra bindings are the old host name's other addresses: a new host leaves them closed.
+    if (change.host !== undefined) return;
+    const newPort = change.port === undefined ? undefined : (portOf(primary.server) ?? change.port);
+    for (const extra of extras) {
+      await listen(extra, 'path' in extra.address || newPort === undefined ? extra.address : { host: extra.address.host, port: newPort });
+    }
   }
 
   #listening(): Binding[] {

@@ -87,8 +87,10 @@ t.test('a PORT given at restore that is no port number fails the restore clearly
   keepEnv(t, 'PORT');
   const server = helloServer(t);
   await listen(server, 0);
-  const { cycle } = setup(server);
+  const { resource, cycle } = setup(server);
   await t.rejects(cycle({ PORT: 'eighty' }), { name: 'RestoreError', message: /PORT="eighty" given at restore is not a TCP port/ });
+  t.equal(resource.status, 'failed');
+  t.equal(server.listening, false, 'not on the old port either');
 });
 
 t.test('PORT moves the server only when the restore changes it', async (t) => {
