@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { criuCheck, CriuNotFoundError, type CriuLocation, locateCriu } from '../criu/locate.js';
-import { loadBridge, restoreHelperPath } from '../native/bridge.js';
+import { ioUringBlockerPath, loadBridge, restoreHelperPath } from '../native/bridge.js';
 import type { Command } from './command.js';
 
 const help = `Usage: crac doctor
@@ -102,7 +102,8 @@ function bridgeFinding(): Finding {
   try {
     loadBridge();
     restoreHelperPath();
-    return { status: 'ok', what: 'native bridge and restore helper are built' };
+    ioUringBlockerPath();
+    return { status: 'ok', what: 'native bridge, restore helper and io_uring blocker are built' };
   } catch (error) {
     return { status: 'fail', what: (error as Error).message, fix: 'install a C compiler, make and python3, then reinstall node-crac' };
   }
