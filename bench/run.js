@@ -3,7 +3,7 @@
 // The benchmark: for each example, N interleaved runs of a cold start, a cold
 // start with Node's compile cache (Node 22+), a checkpoint with and without
 // heap shrink, and a restore; then bench/REPORT.md, bench/results.json and
-// bench/chart.png. Usage: node bench/run.js [--runs 5] [--requests 1000]
+// bench/chart.png. Usage: pnpm bench [--runs 5] [--requests 1000]
 // [--examples hello,realistic] [--node /path/to/node | --node 24.9.0] [--no-report]
 const { execFileSync } = require('node:child_process');
 const { mkdtempSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
@@ -23,17 +23,30 @@ const { renderChart } = require('./lib/chart');
 
 const WARMUP_REQUESTS_TOTAL = 2000;
 
-const { values: opts } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '5' },
-    requests: { type: 'string', default: '1000' },
-    examples: { type: 'string', default: EXAMPLES.map((e) => e.name).join(',') },
-    node: { type: 'string', default: process.execPath },
-    'no-report': { type: 'boolean', default: false },
-  },
-});
+// `pnpm bench -- --runs 3` hands the script a literal `--` first: skip it.
+const args = process.argv.slice(2).filter((arg, i) => !(i === 0 && arg === '--'));
+let opts;
+try {
+  ({ values: opts } = parseArgs({
+    args,
+    options: {
+      runs: { type: 'string', default: '5' },
+      requests: { type: 'string', default: '1000' },
+      examples: { type: 'string', default: EXAMPLES.map((e) => e.name).join(',') },
+      node: { type: 'string', default: process.execPath },
+      'no-report': { type: 'boolean', default: false },
+    },
+  }));
+} catch (error) {
+  process.stderr.write(`${error.message}\nusage: pnpm bench [--runs 5] [--requests 1000] [--examples a,b] [--node PATH|VERSION] [--no-report]\n`);
+  process.exit(2);
+}
 const runs = Number(opts.runs);
 const requests = Number(opts.requests);
+if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(requests) || requests < 1) {
+  process.stderr.write('--runs and --requests take positive integers\n');
+  process.exit(2);
+}
 const examples = opts.examples.split(',').map(findExample);
 const node = resolveNode(opts.node);
 
@@ -118,7 +131,8 @@ async function main() {
     const machine = describeMachine({ node, examplesDir: join(__dirname, '..', 'examples'), criuVersion });
     // Other work on the machine shows in every number: say how busy it was.
     machine.load = `${loadAtStart.toFixed(2)} / ${loadavg()[0].toFixed(2)}`;
-    const result = { machine, runs, requests, compileCache: work.compileCache, durationS: Math.round((Date.now() - startedAt) / 1000), summaries };
+    const command = ['pnpm bench', ...args].join(' ');
+    const result = { command, machine, runs, requests, compileCache: work.compileCache, durationS: Math.round((Date.now() - startedAt) / 1000), summaries };
     if (!opts['no-report']) {
       writeFileSync(join(__dirname, 'results.json'), `${JSON.stringify(result, null, 2)}\n`);
       writeFileSync(join(__dirname, 'chart.png'), renderChart(summaries));
