@@ -86,7 +86,7 @@ interface LaunchPlan {
 
 async function launchAndCheckpoint(command: string[], imageDir: string, plan: LaunchPlan): Promise<number> {
   prepareImageDir(imageDir);
-  const app = launchApp(command, { env: { CRAC_ENGINE: 'criu', CRAC_CHECKPOINT_TO: imageDir }, readyPipe: !plan.readyUrl });
+  const app = await launchApp(command, { env: { CRAC_ENGINE: 'criu', CRAC_CHECKPOINT_TO: imageDir }, readyPipe: !plan.readyUrl });
   let ended = false;
   void app.exited.then(() => (ended = true), () => (ended = true));
   say(`started ${command.join(' ')} (pid ${app.pid})`);
@@ -113,10 +113,16 @@ async function launchAndCheckpoint(command: string[], imageDir: string, plan: La
 }
 
 async function waitUntilReady(app: LaunchedApp, plan: LaunchPlan, running: () => boolean): Promise<void> {
+  const endedEarly = (exit: { code: number | null; signal: NodeJS.Signals | null }): Error =>
+    new Error(`the app ended (${exit.signal ?? `exit code ${exit.code}`}) before it was ready`);
   const ended = app.exited.then((exit) => {
-    throw new Error(`the app ended (${exit.signal ?? `exit code ${exit.code}`}) before it was ready`);
+    throw endedEarly(exit);
   });
-  const ready = plan.readyUrl ? waitForUrl(plan.readyUrl, plan.readyTimeoutMs, running) : app.ready!;
+  const ready = (plan.readyUrl ? waitForUrl(plan.readyUrl, plan.readyTimeoutMs, running) : app.ready!).catch(async (error: Error) => {
+    // The ready pipe also closes when the app ends: then say how it ended.
+    const exit = await Promise.race([app.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 500))]);
+    throw exit ? endedEarly(exit) : error;
+  });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(

@@ -32,7 +32,7 @@ const PRELOAD = resolve(__dirname, '../launch/preload.js');
  * LD_PRELOAD library, inherited through the environment), and the checkpoint
  * trigger is preloaded.
  */
-export function launchApp(command: string[], options: LaunchOptions): LaunchedApp {
+export async function launchApp(command: string[], options: LaunchOptions): Promise<LaunchedApp> {
   const [file, ...args] = command;
   if (!file) throw new Error('no command to start');
   const bridge = loadBridge();
@@ -52,14 +52,17 @@ export function launchApp(command: string[], options: LaunchOptions): LaunchedAp
   } finally {
     for (const fd of [outWrite, errWrite, readyWrite]) if (fd >= 0) closeSync(fd);
   }
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit, rejectExit) => {
+  await new Promise<void>((started, failed) => {
+    child.once('spawn', started);
+    child.once('error', failed); // e.g. ENOENT: no such command
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
     child.once('exit', (code, signal) => resolveExit({ code, signal }));
-    child.once('error', rejectExit);
   });
   const outputDone = Promise.all([relay(outRead, process.stdout), relay(errRead, process.stderr)]).then(() => undefined);
   const ready = options.readyPipe ? waitForReady(readyRead) : undefined;
   ready?.catch(() => undefined); // awaited by the caller when it needs it; the app may end first
-  return { child, pid: child.pid ?? -1, ready, exited, outputDone };
+  return { child, pid: child.pid!, ready, exited, outputDone };
 }
 
 /** LD_PRELOAD with node-crac's io_uring blocker added (once) to what was there. */

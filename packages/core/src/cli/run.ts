@@ -30,7 +30,7 @@ export const runCommand: Command = {
     if (command.length === 0) throw new UsageError('give the command to start after --');
     const env: Record<string, string> = { CRAC_ENGINE: 'criu' };
     if (values.image) env.CRAC_CHECKPOINT_TO = resolve(values.image);
-    const app = launchApp(command, { env, readyPipe: false });
+    const app = await launchApp(command, { env, readyPipe: false });
     say(`started ${command.join(' ')} (pid ${app.pid}); checkpoint it with: crac checkpoint --pid ${app.pid} --image DIR`);
     const forward = (signal: NodeJS.Signals): void => void app.child.kill(signal);
     for (const signal of FORWARDED) process.on(signal, forward);
