@@ -52,10 +52,15 @@ export async function launchApp(command: string[], options: LaunchOptions): Prom
   } finally {
     for (const fd of [outWrite, errWrite, readyWrite]) if (fd >= 0) closeSync(fd);
   }
-  await new Promise<void>((started, failed) => {
-    child.once('spawn', started);
-    child.once('error', failed); // e.g. ENOENT: no such command
-  });
+  try {
+    await new Promise<void>((started, failed) => {
+      child.once('spawn', started);
+      child.once('error', failed); // e.g. ENOENT: no such command
+    });
+  } catch (error) {
+    for (const fd of [outRead, errRead, readyRead]) if (fd >= 0) closeSync(fd);
+    throw error;
+  }
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
     child.once('exit', (code, signal) => resolveExit({ code, signal }));
   });
