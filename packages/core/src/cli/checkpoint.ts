@@ -34,7 +34,6 @@ CRAC_CRIU_PATH picks the CRIU binary; CRAC_CRIU_DUMP_ARGS adds CRIU dump options
 
 export const checkpointCommand: Command = {
   name: 'checkpoint',
-  summary: 'start an app (or take a running one), warm it up and write a checkpoint image',
   help,
   async run(argv) {
     const { options, command } = splitAtDashDash(argv);

@@ -1,8 +1,6 @@
 /** One `crac` subcommand. */
 export interface Command {
   name: string;
-  /** One line for `crac --help`. */
-  summary: string;
   /** Full text for `crac <name> --help`. */
   help: string;
   /** Resolves to the process exit code. */

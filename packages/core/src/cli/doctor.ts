@@ -25,7 +25,6 @@ const CAP_CHECKPOINT_RESTORE = 40n;
 
 export const doctorCommand: Command = {
   name: 'doctor',
-  summary: 'check whether checkpoints can work here, and how to fix what is missing',
   help,
   async run() {
     const findings = diagnose();

@@ -1,10 +1,29 @@
 import { type Command, UsageError } from './command.js';
-import { checkpointCommand } from './checkpoint.js';
-import { doctorCommand } from './doctor.js';
-import { restoreCommand } from './restore.js';
-import { runCommand } from './run.js';
 
-const commands: Command[] = [doctorCommand, runCommand, checkpointCommand, restoreCommand];
+// Each command is loaded only when run: `crac restore` is on the restore path,
+// and checkpoint/run would pull in the whole checkpoint machinery.
+const commands: { name: string; summary: string; load(): Command }[] = [
+  {
+    name: 'doctor',
+    summary: 'check whether checkpoints can work here, and how to fix what is missing',
+    load: () => (require('./doctor.js') as typeof import('./doctor.js')).doctorCommand,
+  },
+  {
+    name: 'run',
+    summary: 'start an app ready to be checkpointed later (trigger enabled, io_uring blocked)',
+    load: () => (require('./run.js') as typeof import('./run.js')).runCommand,
+  },
+  {
+    name: 'checkpoint',
+    summary: 'start an app (or take a running one), warm it up and write a checkpoint image',
+    load: () => (require('./checkpoint.js') as typeof import('./checkpoint.js')).checkpointCommand,
+  },
+  {
+    name: 'restore',
+    summary: 'restore a checkpoint image in the foreground (signals forwarded, exit code mirrored)',
+    load: () => (require('./restore.js') as typeof import('./restore.js')).restoreCommand,
+  },
+];
 
 const usage = [
   'Usage: crac <command> [options]',
@@ -24,11 +43,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${usage}\n`);
     return name === undefined ? 2 : 0;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     process.stderr.write(`crac: unknown command "${name}"\n\n${usage}\n`);
     return 2;
   }
+  const command = entry.load();
   const beforeDashDash = rest.indexOf('--') < 0 ? rest : rest.slice(0, rest.indexOf('--'));
   if (beforeDashDash.includes('--help') || beforeDashDash.includes('-h')) {
     process.stdout.write(`${command.help}\n`);

@@ -34,7 +34,6 @@ const MAX_PAYLOAD_BYTES = 60 * 1024;
 
 export const restoreCommand: Command = {
   name: 'restore',
-  summary: 'restore a checkpoint image in the foreground (signals forwarded, exit code mirrored)',
   help,
   async run(argv) {
     const { options, command: args } = splitAtDashDash(argv);

@@ -22,7 +22,6 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR1', '
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'start an app ready to be checkpointed later (trigger enabled, io_uring blocked)',
   help,
   async run(argv) {
     const { options, command } = splitAtDashDash(argv);
