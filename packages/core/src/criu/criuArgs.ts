@@ -1,7 +1,7 @@
 import type { ImageMeta, StdioDescription } from './imageMeta.js';
 
 /** Extra CRIU options from the environment (space-separated), for dump and for restore. */
-export function extraCriuArgs(variable: 'CRAC_CRIU_DUMP_ARGS' | 'CRAC_CRIU_RESTORE_ARGS'): string[] {
+function extraCriuArgs(variable: 'CRAC_CRIU_DUMP_ARGS' | 'CRAC_CRIU_RESTORE_ARGS'): string[] {
   return (process.env[variable] ?? '').split(/\s+/).filter(Boolean);
 }
 

@@ -21,7 +21,7 @@ export class CriuNotFoundError extends Error {
   }
 }
 
-export const MIN_CRIU_MAJOR = 4;
+const MIN_CRIU_MAJOR = 4;
 // Root's PATH sometimes lacks the sbin directories where distributions put criu.
 const SBIN_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
 // Looking costs a `criu check`; the answer holds while CRAC_CRIU_PATH and PATH do.
@@ -70,7 +70,7 @@ function findCriu(): CriuLocation {
 }
 
 /** "4.1.1" from `criu --version`, or undefined when it cannot be run. */
-export function criuVersion(path: string): string | undefined {
+function criuVersion(path: string): string | undefined {
   try {
     const out = execFileSync(path, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
     return /Version:\s*(\d+(?:\.\d+)*)/.exec(out)?.[1];
@@ -92,7 +92,7 @@ export function criuCheck(path: string): string | undefined {
 }
 
 /** Whether `path` is a CRIU >= 4 (and passes `criu check`, when asked). */
-export function probeCriu(path: string, runCheck: boolean): { version: string } | { problem: string } {
+function probeCriu(path: string, runCheck: boolean): { version: string } | { problem: string } {
   try {
     accessSync(path, constants.X_OK);
   } catch {
@@ -123,7 +123,7 @@ function findOnPath(name: string): string | undefined {
 }
 
 /** .cache/criu/bin/criu in node-crac's package directory or any directory above it (the workspace root). */
-export function findWorkspaceCriu(): string | undefined {
+function findWorkspaceCriu(): string | undefined {
   for (let dir = resolve(__dirname, '../..'); ; dir = dirname(dir)) {
     const candidate = join(dir, '.cache', 'criu', 'bin', 'criu');
     try {
