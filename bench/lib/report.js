@@ -90,8 +90,8 @@ function renderReport({ command, machine, runs, requests, compileCache, duration
       row([`\`${s.name}\``, ms(s.restoreMs), ms(s.criuRestoreMs), ms(s.cracStartMs), ms(s.restoreMs - s.criuRestoreMs - s.cracStartMs)]),
     ),
     '',
-    'CRIU restore: from its start to "Restore finished successfully" in its log. `crac` command start: `node crac.js --help`',
-    '(Node and the CLI modules), measured on its own. The rest: the restore helper and namespaces, the afterRestore',
+    'CRIU restore: from its start to "Restore finished successfully" in its log. `crac` command start: `crac restore --help`',
+    "(Node and the restore command's modules), measured on its own. The rest: the restore helper and namespaces, the afterRestore',
     'hooks (fresh randomness, environment, listening again, reconnecting), and the first request itself.',
     '',
     ...(compileCache
