@@ -91,7 +91,7 @@ function renderReport({ command, machine, runs, requests, compileCache, duration
     ),
     '',
     'CRIU restore: from its start to "Restore finished successfully" in its log. `crac` command start: `crac restore --help`',
-    "(Node and the restore command's modules), measured on its own. The rest: the restore helper and namespaces, the afterRestore',
+    "(Node and the restore command's modules), measured on its own. The rest: the restore helper and namespaces, the afterRestore",
     'hooks (fresh randomness, environment, listening again, reconnecting), and the first request itself.',
     '',
     ...(compileCache
