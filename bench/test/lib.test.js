@@ -63,3 +63,23 @@ t.test('CRIU restore time from its log', async (t) => {
   t.equal(criuRestoreMsFromLog(log), 42.371);
   t.ok(Number.isNaN(criuRestoreMsFromLog('(00.1) Error (criu/cr-restore.c:2320): Restoring FAILED.')));
 });
+
+t.test('renderReport writes every section from a results.json', async (t) => {
+  const { renderReport } = require('../lib/report');
+  const summary = {
+    name: 'realistic', description: 'x', runs: 5, coldMs: 2000, compileCacheMs: 1900, restoreMs: 250, criuRestoreMs: 120, cracStartMs: 60,
+    restoreShareOfCold: 0.125, speedup: 8, checkpointMs: 300, checkpointCommandMs: 5000, imageBytes: 150 * 2 ** 20,
+    imageNoShrinkBytes: 170 * 2 ** 20, rssBeforeCheckpoint: 200 * 2 ** 20, rssAfterShrink: 190 * 2 ** 20, imageShareOfRss: 0.75,
+    rssCold: 1e8, rssRestore: 9e7, rssColdAfterLoad: 1.1e8, rssRestoreAfterLoad: 9.5e7, p50Cold: 1, p99Cold: 5, p50Restore: 1,
+    p99Restore: 6, p99CompileCache: 5, p99ColdRange: [4, 6], p99RestoreRange: [5, 7],
+    slowestCold: [{ index: 0, step: 'GET /health', ms: 9 }], slowestRestore: [{ index: 1, step: 'GET /api/orders', ms: 8 }],
+  };
+  const machine = { cpu: 'cpu', memory: '24 GiB', os: 'Linux', node: 'v24.9.0', criu: '4.1.1', libraries: 'fastify 5', load: '0.5 / 0.7' };
+  const report = renderReport({ command: 'pnpm bench', machine, runs: 5, requests: 1000, compileCache: true, durationS: 120, summaries: [summary] });
+  for (const heading of ['## Machine', '## Targets (`realistic`)', '## Start: time to the first HTTP 200', '### Where the restore time goes', '## Memory: image size and RSS', '## Latency of the first 1000 requests']) {
+    t.ok(report.includes(heading), heading);
+  }
+  t.match(report, /\*\*missed\*\*: 50 ms over the limit/, 'restore target missed by 50 ms');
+  t.match(report, /Restore: 250 ms to the first 200/, 'with its explanation');
+  t.match(report, /so the two overlap/, 'tail latency within the spread');
+});
