@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { checkpointFixture, criuUsable, getJson, leftOver, newToken, processesWith, runCrac, startCrac, tempDir } from './harness.js';
+import { FIXTURE, checkpointFixture, criuUsable, freePort, getJson, leftOver, newToken, processesWith, runCrac, startCrac, tempDir } from './harness.js';
 
 // One image, checkpointed by `crac checkpoint`, restored in several ways.
 t.test('crac checkpoint, then crac restore', async (t) => {
@@ -72,4 +72,19 @@ t.test('crac checkpoint, then crac restore', async (t) => {
     await restorer.exited;
     t.same(await leftOver(token), [], 'the restored app went with its restorer');
   });
+});
+
+t.test('crac checkpoint --ready-url with warm-up requests, and its summary', async (t) => {
+  if (!criuUsable(t)) return;
+  const token = newToken(t);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/`;
+  const imageDir = join(tempDir(t, 'crac-image-'), 'image');
+  const run = await runCrac(t, ['checkpoint', '--image', imageDir, '--ready-url', url, '--warmup-url', url, '--warmup-requests', '50', '--', process.execPath, FIXTURE, token], { PORT: String(port) });
+  t.equal(run.code, 0, run.output);
+  t.match(run.output, /warm-up: 50 requests/);
+  t.match(run.output, /image size\s+[\d.]+ MB/, 'the summary gives the image size');
+  t.match(run.output, /checkpoint time\s+\d+ ms/, 'the checkpoint time');
+  t.match(run.output, /resources\s+\d+ notified:\s+http server/, 'and the resources notified');
+  t.same(await leftOver(token), []);
 });

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -165,4 +166,15 @@ export async function imageSealed(imageDir: string): Promise<void> {
     if (Date.now() > deadline) throw new Error(`no complete image in ${imageDir} within ${LIMIT_MS} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A TCP port that was free a moment ago (for an app that must listen on a known port). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+    server.once('error', reject);
+  });
 }
