@@ -18,3 +18,8 @@ export { OpenResourcesError, ReopenError } from './checks/openResourceCheck.js';
 export type { OpenResourceReport, PolicyOutcome, CheckOpenResourcesOptions } from './checks/openResourceCheck.js';
 export { PolicyError } from './checks/policy.js';
 export type { Descriptor } from './checks/fdTable.js';
+export { notifyReady } from './launch/ready.js';
+export { installCheckpointTrigger } from './launch/trigger.js';
+export { createCriuEngine, CriuDumpError } from './engines/criuEngine.js';
+export type { CriuEngineOptions } from './engines/criuEngine.js';
+export { ImageError } from './criu/imageMeta.js';
