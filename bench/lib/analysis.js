@@ -6,27 +6,23 @@ const mb = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 
 function whyRestoreSlow(s) {
   const rest = s.restoreMs - s.criuRestoreMs - s.cracStartMs;
+  const parts = [
+    [s.criuRestoreMs, `CRIU restoring the ${mb(s.imageBytes)} image (this grows with the image, DESIGN.md 3.5)`],
+    [s.cracStartMs, 'starting the `crac` command itself, a Node process, before CRIU begins (a small native launcher would save most of it)'],
+    [rest, 'the rest: restore helper and namespaces, the afterRestore hooks (fresh randomness, new environment, PostgreSQL and Redis back, listening again) and the first request'],
+  ].sort((a, b) => b[0] - a[0]);
   return [
     `Restore: ${ms(s.restoreMs)} to the first 200, against a limit of ${ms(s.coldMs / 10)} (1/10 of the ${ms(s.coldMs)} cold start).`,
-    `CRIU itself took ${ms(s.criuRestoreMs)} to restore the ${mb(s.imageBytes)} image; starting the Node-based \`crac\` command`,
-    `took ${ms(s.cracStartMs)} before CRIU even began; the remaining ${ms(rest)} are the restore helper and namespaces,`,
-    'the afterRestore hooks (fresh randomness, new environment, listening again, PostgreSQL and Redis reconnecting) and',
-    "the first request. CRIU's share grows with the image (DESIGN.md 3.5), so a smaller image (next target) is the first",
-    'lever; the fixed start of the `crac` command (a Node process) is the second: a small native launcher would remove',
-    'most of it.',
+    `Where it goes, largest first: ${parts.map(([v, what]) => `${ms(v)} ${what}`).join('; ')}.`,
   ].join(' ');
 }
 
 function whyImageLarge(s) {
   return [
     `Image: ${mb(s.imageBytes)} against ${mb(s.rssBeforeCheckpoint)} of RSS before the checkpoint. The heap shrink took the RSS`,
-    `only from ${mb(s.rssBeforeCheckpoint)} to ${mb(s.rssAfterShrink)}: a full GC frees V8's objects but V8 keeps their pages`,
-    'committed and resident, and CRIU dumps every resident anonymous page (file-backed pages such as the node binary\'s',
-    'code are not in the image, which is why the image is below the RSS at all). Without the shrink the image was',
-    `${mb(s.imageNoShrinkBytes)}. A memory-reducing, compacting GC gives the pages back: on this machine, with this example`,
-    "warmed up the same way, V8's `gc({ type: 'major', execution: 'sync', flavor: 'last-resort' })` plus `malloc_trim(0)`",
-    'took Node 24.9.0 from 300 MB to 112 MB of RSS, where a plain `gc()` went from 277 MB to 260 MB (Node 20\'s V8',
-    'ignores the flavor). That is the change to make in the core\'s heap shrink.',
+    `from ${mb(s.rssBeforeCheckpoint)} to ${mb(s.rssAfterShrink)} (without it the image was ${mb(s.imageNoShrinkBytes)}).`,
+    'CRIU dumps every resident anonymous page: what the shrink leaves resident (V8 pages that stay committed, malloc',
+    'arenas that cannot be trimmed) is in the image; file-backed pages such as the node binary\'s code are not.',
   ].join(' ');
 }
 
