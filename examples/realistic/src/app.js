@@ -5,6 +5,7 @@
 const Fastify = require('fastify');
 const pino = require('pino');
 const fastifyCrac = require('fastify-crac');
+const { cracEvents } = require('node-crac');
 const { loadConfig } = require('./config');
 const { resources } = require('./catalog');
 const { connectDatabase, migrate } = require('./db');
@@ -46,6 +47,10 @@ async function buildApp() {
   // Build the OpenAPI document once at boot: a broken schema fails the start, not a client.
   app.addHook('onReady', async () => {
     app.swagger();
+  });
+  // What each afterRestore hook cost in this copy, for the logs.
+  cracEvents.on('restore', ({ outcome, resources: hooks }) => {
+    app.log.info({ outcome, hooks: hooks.filter((h) => h.phase === 'afterRestore').map((h) => `${h.resource} ${h.durationMs.toFixed(1)} ms`) }, 'restored from a checkpoint');
   });
   app.addHook('onClose', async () => {
     await db.destroy();
