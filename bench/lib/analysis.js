@@ -12,7 +12,8 @@ function whyRestoreSlow(s) {
     [rest, 'the rest: restore helper and namespaces, the afterRestore hooks (fresh randomness, new environment, PostgreSQL and Redis back, listening again) and the first request'],
   ].sort((a, b) => b[0] - a[0]);
   return [
-    `Restore: ${ms(s.restoreMs)} to the first 200, against a limit of ${ms(s.coldMs / 10)} (1/10 of the ${ms(s.coldMs)} cold start).`,
+    `Restore: ${ms(s.restoreMs)} to the first 200 against ${ms(s.coldMs)} for a cold start, ${(s.restoreShareOfCold * 100).toFixed(1)} % of it`,
+    '(median of the per-run ratios; the limit is 10 %).',
     `Where it goes, largest first: ${parts.map(([v, what]) => `${ms(v)} ${what}`).join('; ')}.`,
   ].join(' ');
 }

@@ -43,9 +43,9 @@ t.test('targets say by how much a miss is', async (t) => {
     p99Cold: 5, p99Restore: 4,
   });
   t.equal(restore.met, false);
-  t.equal(restore.miss, '50 ms over the limit');
+  t.equal(restore.miss, '5.0 % of the cold start over the limit (about 50 ms)');
   t.equal(image.met, false);
-  t.equal(image.miss, '10.0 MB over the limit');
+  t.equal(image.miss, '10.0 % of the RSS over the limit (about 10.0 MB)');
   t.equal(p99.met, true);
 });
 
@@ -79,7 +79,7 @@ t.test('renderReport writes every section from a results.json', async (t) => {
   for (const heading of ['## Machine', '## Targets (`realistic`)', '## Start: time to the first HTTP 200', '### Where the restore time goes', '## Memory: image size and RSS', '## Latency of the first 1000 requests']) {
     t.ok(report.includes(heading), heading);
   }
-  t.match(report, /\*\*missed\*\*: 50 ms over the limit/, 'restore target missed by 50 ms');
+  t.match(report, /\*\*missed\*\*: 2\.5 % of the cold start over the limit \(about 50 ms\)/, 'restore target missed by 2.5 points');
   t.match(report, /Restore: 250 ms to the first 200/, 'with its explanation');
   t.match(report, /so the two overlap/, 'tail latency within the spread');
 });
