@@ -49,8 +49,16 @@ async function buildApp() {
     app.swagger();
   });
   // What each afterRestore hook cost in this copy, for the logs.
-  cracEvents.on('restore', ({ outcome, resources: hooks }) => {
-    app.log.info({ outcome, hooks: hooks.filter((h) => h.phase === 'afterRestore').map((h) => `${h.resource} ${h.durationMs.toFixed(1)} ms`) }, 'restored from a checkpoint');
+  cracEvents.on('restore', ({ outcome, restoreTime, resources: hooks }) => {
+    app.log.info(
+      {
+        outcome,
+        // restoreTime: wall time at which `crac restore` started.
+        sinceRestoreStartMs: restoreTime === undefined ? undefined : Date.now() - restoreTime,
+        hooks: hooks.filter((h) => h.phase === 'afterRestore').map((h) => `${h.resource} ${h.durationMs.toFixed(1)} ms`),
+      },
+      'restored from a checkpoint',
+    );
   });
   app.addHook('onClose', async () => {
     await db.destroy();
