@@ -34,6 +34,8 @@ function whyTailWorse(s) {
     `The slowest positions in the sequence after a restore (median latency over the runs): ${list(s.slowestRestore)};`,
     `after a cold start: ${list(s.slowestCold)}.`,
     `Across the runs the p99 ranged over ${span(s.p99ColdRange)} after a cold start and ${span(s.p99RestoreRange)} after a restore,`,
+    `Leaving out the first 10 requests (the pool opening its connections again), p99 was ${s.p99RestoreAfterFirst10.toFixed(2)} ms`,
+    `after a restore against ${s.p99ColdAfterFirst10.toFixed(2)} ms after a cold start.`,
     overlaps(s.p99ColdRange, s.p99RestoreRange)
       ? 'so the two overlap: the difference is within the run-to-run spread of this machine.'
       : 'so the two do not overlap: the restored copy is slower at the tail.',

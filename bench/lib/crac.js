@@ -7,12 +7,14 @@ const { start } = require('./processes');
 const CRAC_BIN = join(dirname(require.resolve('node-crac/package.json')), 'bin', 'crac.js');
 
 /**
- * `crac checkpoint` of `node server.js` in the example's folder, ready once
- * `readyPath` answers, warmed up with GET requests; resolves with crac.json.
+ * `crac checkpoint` of `node server.js` in the example's folder, then GET
+ * warm-up requests; resolves with crac.json. Readiness comes from the adapter
+ * (notifyReady once it listens and ran the app's own warm-up), so the
+ * command's requests never overlap the app's warm-up.
  */
 async function checkpoint({ node, example, imageDir, port, warmupPaths, warmupRequests, env = {}, logFile }) {
   const base = `http://127.0.0.1:${port}`;
-  const args = [CRAC_BIN, 'checkpoint', '--image', imageDir, '--ready-url', base + example.readyPath];
+  const args = [CRAC_BIN, 'checkpoint', '--image', imageDir];
   for (const path of warmupPaths) args.push('--warmup-url', base + path);
   args.push('--warmup-requests', String(warmupRequests), '--', node, 'server.js');
   const started = performance.now();

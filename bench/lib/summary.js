@@ -48,6 +48,8 @@ function summarize(example, samples, plan) {
     p50Restore: m((s) => s.restore.p50),
     p99Restore: m((s) => s.restore.p99),
     p99CompileCache: samples[0].compileCache ? m((s) => s.compileCache.p99) : null,
+    p99ColdAfterFirst10: m((s) => s.cold.p99AfterFirst10),
+    p99RestoreAfterFirst10: m((s) => s.restore.p99AfterFirst10),
     p99ColdRange: range(samples.map((s) => s.cold.p99)),
     p99RestoreRange: range(samples.map((s) => s.restore.p99)),
     slowestCold: slowestRequests(samples, 'cold', plan),

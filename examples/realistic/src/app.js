@@ -11,6 +11,7 @@ const { resources } = require('./catalog');
 const { connectDatabase, migrate } = require('./db');
 const { connectCache } = require('./cache');
 const { registerResource } = require('./routes');
+const { warmupForCheckpoint } = require('./warmup');
 
 async function buildApp() {
   const config = loadConfig();
@@ -21,8 +22,8 @@ async function buildApp() {
   // after a restore (oldest registration first) they are back before it listens.
   const db = connectDatabase(config);
   const cache = connectCache(config);
-  await app.register(fastifyCrac);
   const catalog = resources();
+  await app.register(fastifyCrac, { warmup: warmupForCheckpoint(catalog) });
   await migrate(db, catalog.map((resource) => resource.name));
 
   await app.register(require('@fastify/helmet'));
