@@ -50,6 +50,8 @@ function summarize(example, samples, plan) {
     p99CompileCache: samples[0].compileCache ? m((s) => s.compileCache.p99) : null,
     p99ColdAfterFirst10: m((s) => s.cold.p99AfterFirst10),
     p99RestoreAfterFirst10: m((s) => s.restore.p99AfterFirst10),
+    // Each run measures its cold start and its restore back to back: compare them pairwise.
+    p99RestoreWorseRuns: samples.filter((s) => s.restore.p99 > s.cold.p99).length,
     p99ColdRange: range(samples.map((s) => s.cold.p99)),
     p99RestoreRange: range(samples.map((s) => s.restore.p99)),
     slowestCold: slowestRequests(samples, 'cold', plan),
