@@ -95,7 +95,7 @@ async function oneRun(example, plan, work, run) {
   const shrunk = await checkpoint({ node, example, imageDir, port, warmupPaths, warmupRequests, logFile: work.logFile });
   await waitPortFree(port);
   sample.checkpoint = { wallMs: shrunk.wallMs, meta: shrunk.meta };
-  sample.restore = await measureRestore({ imageDir, example, port, plan, requests, logFile: work.logFile });
+  sample.restore = await measureRestore({ node, imageDir, example, port, plan, requests, logFile: work.logFile });
   rmSync(imageDir, { recursive: true, force: true });
 
   const fullDir = `${imageDir}-no-shrink`;

@@ -18,7 +18,7 @@ async function checkpoint({ node, example, imageDir, port, warmupPaths, warmupRe
   for (const path of warmupPaths) args.push('--warmup-url', base + path);
   args.push('--warmup-requests', String(warmupRequests), '--', node, 'server.js');
   const started = performance.now();
-  const proc = start(process.execPath, args, { cwd: example.dir, env: { ...example.env, ...env, PORT: String(port) }, logFile });
+  const proc = start(node, args, { cwd: example.dir, env: { ...example.env, ...env, PORT: String(port) }, logFile });
   const { code, signal } = await proc.exited;
   if (code !== 0) throw new Error(`crac checkpoint of ${example.name} failed (${signal ?? `exit ${code}`}); see ${logFile}`);
   return { meta: JSON.parse(readFileSync(join(imageDir, 'crac.json'), 'utf8')), wallMs: performance.now() - started };
@@ -26,11 +26,12 @@ async function checkpoint({ node, example, imageDir, port, warmupPaths, warmupRe
 
 /**
  * Starts `crac restore DIR --env PORT=port` in the background; stop it by its
- * PID. With keepLog, CRIU's log stays for restoreBreakdown to read.
+ * PID. With keepLog, CRIU's log stays for restoreBreakdown to read. The command
+ * runs on the apps' Node, as it would where that Node is installed.
  */
-function restore({ imageDir, port, logFile, keepLog = false }) {
+function restore({ node = process.execPath, imageDir, port, logFile, keepLog = false }) {
   const args = [CRAC_BIN, 'restore', imageDir, '--env', `PORT=${port}`, ...(keepLog ? ['--keep-log'] : [])];
-  return start(process.execPath, args, { env: {}, logFile });
+  return start(node, args, { env: {}, logFile });
 }
 
 module.exports = { CRAC_BIN, checkpoint, restore };

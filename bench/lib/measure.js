@@ -45,14 +45,14 @@ function measureColdStart({ node, example, port, plan, requests, logFile, compil
  * `crac restore DIR` as a user runs it, timed from the command's start, with
  * CRIU's share of it and the start time of the `crac` command on its own.
  */
-async function measureRestore({ imageDir, example, port, plan, requests, logFile }) {
+async function measureRestore({ node, imageDir, example, port, plan, requests, logFile }) {
   const startedAt = performance.now();
-  const proc = restore({ imageDir, port, logFile, keepLog: true });
+  const proc = restore({ node, imageDir, port, logFile, keepLog: true });
   let criuRestoreMs;
   try {
     const result = await measureStartedServer(proc, startedAt, { example, port, plan, requests });
     criuRestoreMs = takeCriuRestoreMs(proc.pid);
-    return { ...result, criuRestoreMs, cracStartMs: cracCommandStartMs() };
+    return { ...result, criuRestoreMs, cracStartMs: cracCommandStartMs(node) };
   } finally {
     if (criuRestoreMs === undefined) takeCriuRestoreMs(proc.pid); // removes the log
   }

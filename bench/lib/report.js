@@ -60,7 +60,7 @@ function renderReport({ command, machine, runs, requests, compileCache, duration
     row(['CPU', machine.cpu]),
     row(['memory', machine.memory]),
     row(['OS', machine.os]),
-    row(['Node (apps)', machine.node]),
+    row(['Node (apps and the `crac` command)', machine.node]),
     row(['CRIU', machine.criu]),
     row(['libraries', machine.libraries]),
     row(['load average (1 min) at start / end', machine.load]),
