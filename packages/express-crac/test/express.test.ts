@@ -1,11 +1,7 @@
-import type { Server } from 'node:http';
 import express from 'express';
 import t from 'tap';
-import { testAdapterScenarios } from '../../core/test/http/fixtures/adapterScenarios.js';
-import { closeServer } from '../../core/test/http/fixtures/closeServer.js';
+import { portOf, runningServer, testAdapterScenarios } from '../../core/test/http/fixtures/adapterScenarios.js';
 import { register } from '../src/index.js';
-
-const portOf = (server: Server): number => (server.address() as { port: number }).port;
 
 // The server app.listen() returns, registered right away.
 testAdapterScenarios(t, async ({ context, routes, warmup, checkpointOnReady }) => {
@@ -14,13 +10,5 @@ testAdapterScenarios(t, async ({ context, routes, warmup, checkpointOnReady }) =
   const server = app.listen(0, '127.0.0.1');
   const crac = register(server, { context, warmup: warmup && ((s) => warmup(portOf(s))), checkpointOnReady });
   await new Promise((resolve) => server.once('listening', resolve));
-  return {
-    port: portOf(server),
-    addresses: () => crac.resource.addresses,
-    ready: crac.ready,
-    close: async () => {
-      crac.unregister();
-      await closeServer(server);
-    },
-  };
+  return runningServer(server, crac);
 });

@@ -1,11 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import Koa from 'koa';
 import t from 'tap';
-import { testAdapterScenarios } from '../../core/test/http/fixtures/adapterScenarios.js';
+import { portOf, runningServer, testAdapterScenarios } from '../../core/test/http/fixtures/adapterScenarios.js';
 import { closeServer } from '../../core/test/http/fixtures/closeServer.js';
 import { register } from '../src/index.js';
-
-const portOf = (server: Server): number => (server.address() as { port: number }).port;
 
 // A server of one's own around app.callback(), registered before it listens.
 testAdapterScenarios(t, async ({ context, routes, warmup, checkpointOnReady }) => {
@@ -17,15 +15,7 @@ testAdapterScenarios(t, async ({ context, routes, warmup, checkpointOnReady }) =
   const server = createServer(app.callback());
   const crac = register(server, { context, warmup: warmup && ((s) => warmup(portOf(s))), checkpointOnReady });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: portOf(server),
-    addresses: () => crac.resource.addresses,
-    ready: crac.ready,
-    close: async () => {
-      crac.unregister();
-      await closeServer(server);
-    },
-  };
+  return runningServer(server, crac);
 });
 
 t.test('the server app.listen() returns works the same', async (t) => {

@@ -1,10 +1,7 @@
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import t from 'tap';
 import { registerServer } from 'node-crac/http';
-import { testAdapterScenarios } from './fixtures/adapterScenarios.js';
-import { closeServer } from './fixtures/closeServer.js';
-
-const portOf = (server: Server): number => (server.address() as { port: number }).port;
+import { portOf, runningServer, testAdapterScenarios } from './fixtures/adapterScenarios.js';
 
 // The shared adapter behaviour on a bare node:http server.
 testAdapterScenarios(t, async ({ context, routes, warmup, checkpointOnReady }) => {
@@ -18,13 +15,5 @@ testAdapterScenarios(t, async ({ context, routes, warmup, checkpointOnReady }) =
   });
   const crac = registerServer(server, { context, warmup: warmup && (() => warmup(portOf(server))), checkpointOnReady });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: portOf(server),
-    addresses: () => crac.resource.addresses,
-    ready: crac.ready,
-    close: async () => {
-      crac.unregister();
-      await closeServer(server);
-    },
-  };
+  return runningServer(server, crac);
 });
