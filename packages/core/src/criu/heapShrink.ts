@@ -19,7 +19,8 @@ export function heapShrinkEnabled(option: boolean | undefined): boolean {
  * resident page. A plain full GC frees objects but V8 keeps their pages
  * resident; the 'last-resort' flavor (V8 >= 12, Node 22+) compacts and returns
  * them (measured on the realistic example, Node 24: RSS 300 MB -> 112 MB, a
- * plain gc() 277 MB -> 260 MB). Older V8 ignores the flavor.
+ * plain gc() 277 MB -> 260 MB). V8 11 (Node 20) runs no full GC at all when
+ * given these options, so it gets a plain gc().
  */
 export function shrinkHeap(bridge: NativeBridge, enabled: boolean): HeapShrinkResult {
   const rssBeforeBytes = process.memoryUsage.rss();
@@ -39,5 +40,10 @@ function fullGc(): void {
     setFlagsFromString('--expose-gc');
     gc = runInNewContext('gc') as Gc;
   }
-  gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+  if (v8Major() >= 12) gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+  else gc();
+}
+
+function v8Major(): number {
+  return Number(process.versions.v8.split('.')[0]);
 }
