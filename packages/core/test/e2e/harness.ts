@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { createServer } from 'node:net';
@@ -13,15 +13,7 @@ export const FIXTURE = resolve(__dirname, '../fixtures/httpApp.js');
 export const PROBE_FIXTURE = resolve(__dirname, '../fixtures/probeApp.js');
 const LIMIT_MS = 60_000;
 
-/** True when real CRIU can run; otherwise fails the test under CI=true and skips it elsewhere. */
-export function criuUsable(t: Test): boolean {
-  const doctor = spawnSync(process.execPath, [CRAC, 'doctor'], { encoding: 'utf8' });
-  if (doctor.status === 0) return true;
-  const why = `crac doctor exited ${doctor.status}:\n${doctor.stdout}${doctor.stderr}`;
-  if (process.env.CI === 'true') t.fail(`CRIU is not usable, and CI=true does not allow skipping:\n${why}`);
-  else t.skip(`CRIU is not usable here:\n${why}`);
-  return false;
-}
+export { criuUsable } from '../fixtures/criuAvailability.js';
 
 export interface Started {
   child: ChildProcess;

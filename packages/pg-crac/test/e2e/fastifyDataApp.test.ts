@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
+import { criuUsable } from '../../../core/test/fixtures/criuAvailability.js';
 import { TEST_DATABASE_URL, withClient } from '../fixtures/database.js';
 
 // A Fastify app using pg-crac and redis-crac is checkpointed with real CRIU
@@ -17,13 +18,6 @@ const CRAC = join(ROOT, 'packages/core/bin/crac.js');
 const APP = join(__dirname, 'fixtures/dataApp.js');
 const REDIS_AT_CHECKPOINT = 'redis://127.0.0.1:6379/0';
 const REDIS_AT_RESTORE = 'redis://127.0.0.1:6379/3';
-
-/** Why CRIU cannot be used here, or undefined when it can. */
-function criuProblem(): string | undefined {
-  const doctor = spawnSync(process.execPath, [CRAC, 'doctor'], { encoding: 'utf8' });
-  if (doctor.status === 0) return undefined;
-  return `crac doctor exited ${doctor.status}:\n${doctor.stdout}${doctor.stderr}`;
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -50,12 +44,7 @@ async function firstAnswer(url: string, restorer: ChildProcess, deadlineMs: numb
 }
 
 t.test('a Fastify app with pg-crac and redis-crac serves live data from PostgreSQL and Redis after a CRIU restore', async (t) => {
-  const problem = criuProblem();
-  if (problem) {
-    if (process.env.CI === 'true') t.fail(`CRIU is not usable, and CI=true does not allow skipping:\n${problem}`);
-    else t.skip(`CRIU is not usable here:\n${problem}`);
-    return;
-  }
+  if (!criuUsable(t)) return;
   const run = `${process.pid}_${randomBytes(4).toString('hex')}`;
   const table = `pg_crac_e2e_${run}`;
   const key = `redis-crac:e2e:${run}`;
