@@ -30,7 +30,10 @@ const PRELOAD = resolve(__dirname, '../launch/preload.js');
  * stderr are real pipes relayed to ours (never libuv's socketpairs, never an
  * IPC channel), stdin is /dev/null, io_uring_setup fails with ENOSYS (an
  * LD_PRELOAD library, inherited through the environment), and the checkpoint
- * trigger is preloaded.
+ * trigger is preloaded. The app leads its own session: CRIU refuses a process
+ * whose session leader is outside its PID namespace, as it is when this command
+ * runs inside a container or sandbox that set up the session before the
+ * namespace (signals reach the app through our forwarding instead).
  */
 export async function launchApp(command: string[], options: LaunchOptions): Promise<LaunchedApp> {
   const [file, ...args] = command;
@@ -48,7 +51,7 @@ export async function launchApp(command: string[], options: LaunchOptions): Prom
 
   let child: ChildProcess;
   try {
-    child = spawn(file, args, { stdio: ['ignore', outWrite, errWrite, ...(options.readyPipe ? [readyWrite] : [])], env });
+    child = spawn(file, args, { stdio: ['ignore', outWrite, errWrite, ...(options.readyPipe ? [readyWrite] : [])], env, detached: true });
   } finally {
     for (const fd of [outWrite, errWrite, readyWrite]) if (fd >= 0) closeSync(fd);
   }

@@ -30,6 +30,9 @@ export function criuErrorHint(lines: string[]): string | undefined {
   if (/External socket is used/.test(text)) {
     return 'a unix socket connects to a process outside the image (e.g. stdio from a Node parent with stdio "pipe", or an IPC channel): give the app real pipes, files or inherited stdio (crac run/checkpoint do)';
   }
+  if (/session leader of .* is outside of its pid namespace/.test(text)) {
+    return 'the session of this process began outside its PID namespace (a container or sandbox): start it with "crac run" or "crac checkpoint", which make it lead its own session, or with setsid';
+  }
   if (/Can't fork for \d+: File exists/.test(text)) {
     return 'a process with the same PID is running: restore in a new PID namespace (crac restore does)';
   }
