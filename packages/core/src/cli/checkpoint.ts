@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { IMAGE_META_FILE, type ImageMeta } from '../criu/imageMeta.js';
 import { CHECKPOINT_FAILED_FILE, TRIGGER_SIGNAL, triggerRequestPath, type TriggerRequest } from '../launch/trigger.js';
 import { type Command, say, splitAtDashDash, UsageError } from './command.js';
-import { launchApp, type LaunchedApp } from './launchApp.js';
+import { forwardSignals, launchApp, type LaunchedApp } from './launchApp.js';
 import { waitForUrl, warmUp } from './warmup.js';
 
 const help = `Usage:
@@ -89,6 +89,7 @@ async function launchAndCheckpoint(command: string[], imageDir: string, plan: La
   let ended = false;
   void app.exited.then(() => (ended = true), () => (ended = true));
   say(`started ${command.join(' ')} (pid ${app.pid})`);
+  const stopForwarding = forwardSignals(app); // ^C ends the app too, and so this command
   try {
     await waitUntilReady(app, plan, () => !ended);
     const sent = await warmUp({ urls: plan.warmupUrls, requests: plan.warmupRequests, durationS: plan.warmupDurationS });
@@ -108,6 +109,8 @@ async function launchAndCheckpoint(command: string[], imageDir: string, plan: La
       if (!ended) app.child.kill('SIGKILL');
     }
     throw error;
+  } finally {
+    stopForwarding();
   }
 }
 

@@ -73,6 +73,20 @@ export async function launchApp(command: string[], options: LaunchOptions): Prom
   return { child, pid: child.pid!, ready, exited, outputDone };
 }
 
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGQUIT'];
+
+/**
+ * Passes the signals a terminal or supervisor sends us on to the app, which leads
+ * its own session and so gets none of them directly. Returns the undo.
+ */
+export function forwardSignals(app: LaunchedApp): () => void {
+  const forward = (signal: NodeJS.Signals): void => void app.child.kill(signal);
+  for (const signal of FORWARDED) process.on(signal, forward);
+  return () => {
+    for (const signal of FORWARDED) process.off(signal, forward);
+  };
+}
+
 /** LD_PRELOAD with node-crac's io_uring blocker added (once) to what was there. */
 export function withIoUringBlocker(ldPreload: string | undefined): string {
   const blocker = ioUringBlockerPath();

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type Command, say, splitAtDashDash, UsageError } from './command.js';
-import { launchApp } from './launchApp.js';
+import { forwardSignals, launchApp } from './launchApp.js';
 
 const help = `Usage: crac run [--image DIR] -- <command...>
 
@@ -18,8 +18,6 @@ Options:
                    app triggers itself or that "crac checkpoint --pid" sends without --image
   -h, --help       this text`;
 
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGQUIT'];
-
 export const runCommand: Command = {
   name: 'run',
   help,
@@ -31,10 +29,9 @@ export const runCommand: Command = {
     if (values.image) env.CRAC_CHECKPOINT_TO = resolve(values.image);
     const app = await launchApp(command, { env, readyPipe: false });
     say(`started ${command.join(' ')} (pid ${app.pid}); checkpoint it with: crac checkpoint --pid ${app.pid} --image DIR`);
-    const forward = (signal: NodeJS.Signals): void => void app.child.kill(signal);
-    for (const signal of FORWARDED) process.on(signal, forward);
+    const stopForwarding = forwardSignals(app);
     const exit = await app.exited;
-    for (const signal of FORWARDED) process.off(signal, forward);
+    stopForwarding();
     await Promise.race([app.outputDone, new Promise((r) => setTimeout(r, 2000))]);
     if (exit.signal === 'SIGKILL') say('the app was ended by SIGKILL (CRIU ends a checkpointed app this way)');
     return exit.code ?? 128 + (exit.signal ? constants.signals[exit.signal] : 0);
