@@ -70,10 +70,12 @@ t.test('an app checkpointed with stdout/stderr on files opened for append writes
   const imageDir = join(dir, 'image');
   const files = { stdout: join(dir, 'stdout.log'), stderr: join(dir, 'stderr.log') };
   const fds = [openSync(files.stdout, 'a'), openSync(files.stderr, 'a')];
-  // Started directly, not by crac run, so that its stdio are the files; io_uring blocked as crac run does.
+  // Started directly, not by crac run, so that its stdio are the files; io_uring blocked
+  // and its own session (CRIU needs a session leader inside the PID namespace) as crac run does.
   const app = spawn(process.execPath, [PROBE_FIXTURE, token], {
     stdio: ['ignore', fds[0], fds[1]],
     env: { ...process.env, LD_PRELOAD: withIoUringBlocker(process.env.LD_PRELOAD) },
+    detached: true,
   });
   for (const fd of fds) closeSync(fd);
   t.teardown(() => void (app.exitCode === null && app.signalCode === null && app.kill('SIGKILL')));
