@@ -8,7 +8,7 @@ const help = `Usage: crac doctor
 
 Checks whether checkpoints can work on this machine: CRIU found (CRAC_CRIU_PATH, PATH,
 or the workspace's .cache/criu), its version (>= 4) and "criu check", privileges, time
-namespaces, io_uring, the Node version and node-crac's native bridge. Prints a verdict
+namespaces, io_uring, the session, the Node version and node-crac's native bridge. Prints a verdict
 and a fix for each problem; exits non-zero when checkpoints cannot work.`;
 
 type Status = 'ok' | 'warn' | 'fail';
@@ -69,7 +69,7 @@ function diagnose(): Finding[] {
     );
     findings.push(timensFinding(criu.path));
   }
-  findings.push(ioUringFinding());
+  findings.push(ioUringFinding(), sessionFinding());
   return findings;
 }
 
@@ -119,6 +119,17 @@ function timensFinding(criuPath: string): Finding {
       fix: 'a kernel >= 5.6 with CONFIG_TIME_NS',
     };
   }
+}
+
+// CRIU refuses a process whose session leader it cannot see (containers, sandboxed CI).
+function sessionFinding(): Finding {
+  const sids = /^NSsid:\s*(.*)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]?.trim().split(/\s+/) ?? [];
+  if (sids.at(-1) !== '0') return { status: 'ok', what: 'session: its leader is inside this PID namespace' };
+  return {
+    status: 'warn',
+    what: 'session: its leader is outside this PID namespace; CRIU cannot dump an app that stays in it',
+    fix: 'start apps with "crac run"/"crac checkpoint" (they give the app its own session) or with setsid',
+  };
 }
 
 function ioUringFinding(): Finding {

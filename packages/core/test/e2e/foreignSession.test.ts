@@ -15,6 +15,10 @@ t.test('crac checkpoint works when its session began outside its PID namespace',
   t.equal(probe.status, 0, `unshare runs (root is needed): ${probe.stderr}`);
   t.match(probe.stdout, /^NSsid:\s+0$/m, 'inside, the session leader is outside the namespace');
 
+  const doctor = spawnSync('unshare', [...FOREIGN_SESSION, process.execPath, CRAC, 'doctor'], { encoding: 'utf8' });
+  t.match(doctor.stdout, /\[warn\] session: its leader is outside this PID namespace.*\n.*fix: .*crac run.*setsid/, 'crac doctor warns and names the fix');
+  t.match(doctor.stdout, /Verdict: checkpoints can work/, 'a warning, not a failure');
+
   const token = newToken(t);
   const imageDir = resolve(tempDir(t, 'crac-image-'), 'image');
   const checkpoint = startNode(t, 'unshare', [...FOREIGN_SESSION, process.execPath, CRAC, 'checkpoint', '--image', imageDir, '--', process.execPath, FIXTURE, token]);
