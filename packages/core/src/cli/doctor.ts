@@ -8,8 +8,8 @@ const help = `Usage: crac doctor
 
 Checks whether checkpoints can work on this machine: CRIU found (CRAC_CRIU_PATH, PATH,
 or the workspace's .cache/criu), its version (>= 4) and "criu check", privileges, time
-namespaces, io_uring, the session, the Node version and node-crac's native bridge. Prints a verdict
-and a fix for each problem; exits non-zero when checkpoints cannot work.`;
+namespaces, io_uring, the session, the Node version and node-crac's native bridge.
+Prints a verdict and a fix for each problem; exits non-zero when checkpoints cannot work.`;
 
 type Status = 'ok' | 'warn' | 'fail';
 interface Finding {
