@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { IMAGE_META_FILE, type ImageMeta } from '../criu/imageMeta.js';
+import { IMAGE_META_FILE, type ImageMeta } from '../image/imageMeta.js';
 import { CHECKPOINT_FAILED_FILE, TRIGGER_SIGNAL, triggerRequestPath, type TriggerRequest } from '../launch/trigger.js';
 import { type Command, say, splitAtDashDash, UsageError } from './command.js';
 import { forwardSignals, launchApp, type LaunchedApp } from './launchApp.js';

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { criuCheck, CriuNotFoundError, type CriuLocation, locateCriu } from '../criu/locate.js';
+import { criuCheck, CriuNotFoundError, type CriuLocation, locateCriu } from '../engines/criu/locate.js';
 import { ioUringBlockerPath, loadBridge, restoreHelperPath } from '../native/bridge.js';
 import type { Command } from './command.js';
 

@@ -3,10 +3,10 @@ import { closeSync, fstatSync, openSync, unlinkSync, writeFileSync, writeSync } 
 import { constants, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { restoreArgs } from '../criu/criuArgs.js';
-import { criuErrorHint, criuErrorLines, readCriuLog } from '../criu/criuLog.js';
-import { checkImageFiles, checkImageRunsHere, readImageMeta } from '../criu/imageMeta.js';
-import { locateCriu } from '../criu/locate.js';
+import { restoreArgs } from '../engines/criu/criuArgs.js';
+import { criuErrorHint, criuErrorLines, readCriuLog } from '../engines/criu/criuLog.js';
+import { checkImageFiles, checkImageRunsHere, readImageMeta } from '../image/imageMeta.js';
+import { locateCriu } from '../engines/criu/locate.js';
 import type { RestorePayload } from '../engines/engine.js';
 import { loadBridge, type NativeBridge, restoreHelperPath } from '../native/bridge.js';
 import { type Command, splitAtDashDash, UsageError } from './command.js';

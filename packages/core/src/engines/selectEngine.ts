@@ -1,5 +1,5 @@
-import { ConfigurationError } from '../errors.js';
-import { createCriuEngine } from './criuEngine.js';
+import { ConfigurationError } from '../cycle/errors.js';
+import { createCriuEngine } from './criu/criuEngine.js';
 import type { Engine } from './engine.js';
 import { createSimulateEngine } from './simulate.js';
 

@@ -1,4 +1,4 @@
-import { checkpointRestore, type CheckpointRestoreOptions, type CheckpointRestoreResult } from '../checkpointRestore.js';
+import { checkpointRestore, type CheckpointRestoreOptions, type CheckpointRestoreResult } from '../cycle/checkpointRestore.js';
 import { notifyReady } from '../launch/ready.js';
 
 export interface ReadyOptions<Target> {

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { type Context, getGlobalContext } from '../context.js';
+import { type Context, getGlobalContext } from '../cycle/context.js';
 import { becomeReady, type ReadyOptions, type ReadyOutcome } from './readyFlow.js';
 import { createServerResource, type ServerResource, type ServerResourceOptions } from './serverResource.js';
 

@@ -1,7 +1,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import type { Server } from 'node:http';
 import { debuglog } from 'node:util';
-import type { Resource } from '../resource.js';
+import type { Resource } from '../cycle/resource.js';
 import { trackConnections } from './connectionTracker.js';
 import { type DrainReport, drainServer } from './drain.js';
 import { listenOn } from './listen.js';

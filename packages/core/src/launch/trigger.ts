@@ -2,7 +2,7 @@ import { lstatSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { debuglog } from 'node:util';
-import { checkpointRestore } from '../checkpointRestore.js';
+import { checkpointRestore } from '../cycle/checkpointRestore.js';
 import { closeReadyChannel } from './ready.js';
 
 const debug = debuglog('crac');

@@ -124,7 +124,7 @@ function findOnPath(name: string): string | undefined {
 
 /** .cache/criu/bin/criu in node-crac's package directory or any directory above it (the workspace root). */
 function findWorkspaceCriu(): string | undefined {
-  for (let dir = resolve(__dirname, '../..'); ; dir = dirname(dir)) {
+  for (let dir = resolve(__dirname, '../../..'); ; dir = dirname(dir)) {
     const candidate = join(dir, '.cache', 'criu', 'bin', 'criu');
     try {
       accessSync(candidate, constants.X_OK);

@@ -1,12 +1,12 @@
 import { debuglog } from 'node:util';
 import { Context, DEFAULT_HOOK_TIMEOUT_MS, getGlobalContext, type NotifyOptions, type ResourceTiming } from './context.js';
-import type { Engine, EngineOutcome } from './engines/engine.js';
-import { type EngineName, selectEngine } from './engines/selectEngine.js';
+import type { Engine, EngineOutcome } from '../engines/engine.js';
+import { type EngineName, selectEngine } from '../engines/selectEngine.js';
 import { CheckpointError, ConfigurationError, RestoreError } from './errors.js';
 import { cracEvents } from './events.js';
 import { isInsideHook } from './hookScope.js';
 import { createInternalContext, type CycleState } from './internalContext.js';
-import { restoreTime } from './restore/restoreClock.js';
+import { restoreTime } from '../resumed/restoreClock.js';
 
 const debug = debuglog('crac');
 

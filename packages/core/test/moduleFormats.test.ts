@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import t from 'tap';
 
 // Consumers load the built package by name, from ESM and from CommonJS.
-const packageRoot = resolve(__dirname, '../..');
+const packageRoot = resolve(__dirname, '..');
 const names = ['checkpointRestore', 'getGlobalContext', 'Context', 'CheckpointError', 'RestoreError', 'cracEvents', 'uptimeSinceRestore'];
 
 t.test('ESM import', async (t) => {

@@ -1,4 +1,4 @@
-import type { ImageMeta, StdioDescription } from './imageMeta.js';
+import type { ImageMeta, StdioDescription } from '../../image/imageMeta.js';
 
 /** Extra CRIU options from the environment (space-separated), for dump and for restore. */
 function extraCriuArgs(variable: 'CRAC_CRIU_DUMP_ARGS' | 'CRAC_CRIU_RESTORE_ARGS'): string[] {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { heapShrinkEnabled, shrinkHeap } from '../../src/criu/heapShrink.js';
+import { heapShrinkEnabled, shrinkHeap } from '../../src/heap/heapShrink.js';
 import { loadBridge } from '../../src/native/bridge.js';
 
 t.test('the heap shrink collects garbage before the dump, on every Node version', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { criuErrorHint, criuErrorLines } from '../../src/criu/criuLog.js';
+import { criuErrorHint, criuErrorLines } from '../../../src/engines/criu/criuLog.js';
 
 t.test('criuErrorLines keeps the Error lines without timestamps, and drops the harmless ones', async (t) => {
   const log = [

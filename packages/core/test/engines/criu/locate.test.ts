@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { CriuNotFoundError, locateCriu } from '../../src/criu/locate.js';
+import { CriuNotFoundError, locateCriu } from '../../../src/engines/criu/locate.js';
 
 /** A stand-in criu that prints `version` and passes or fails `criu check`. */
 function fakeCriu(t: { teardown(fn: () => void): void }, version: string, checkPasses = true): string {

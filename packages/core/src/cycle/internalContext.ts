@@ -1,10 +1,10 @@
-import { checkOpenResources, type OpenResourceReport } from './checks/openResourceCheck.js';
+import { checkOpenResources, type OpenResourceReport } from '../checks/openResourceCheck.js';
 import { Context } from './context.js';
-import type { RestorePayload } from './engines/engine.js';
-import { loadBridge } from './native/bridge.js';
-import { applyPayload } from './restore/applyPayload.js';
-import { markRestored } from './restore/restoreClock.js';
-import { refreshRandomness } from './restore/uniqueness.js';
+import type { RestorePayload } from '../engines/engine.js';
+import { loadBridge } from '../native/bridge.js';
+import { applyPayload } from '../resumed/applyPayload.js';
+import { markRestored } from '../resumed/restoreClock.js';
+import { refreshRandomness } from '../resumed/freshRandomness.js';
 
 /** What the core's own steps need to know about the cycle in progress. */
 export interface CycleState {

@@ -1,15 +1,15 @@
 import { closeSync, fstatSync, mkdirSync, rmSync, chmodSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { dumpArgs } from '../criu/criuArgs.js';
-import { criuErrorHint, criuErrorLines, readCriuLog } from '../criu/criuLog.js';
-import { shrinkHeap, heapShrinkEnabled } from '../criu/heapShrink.js';
-import { describeCpu, describeNode, describeStdio, IMAGE_META_FILE, type ImageMeta, writeImageMeta } from '../criu/imageMeta.js';
-import { SEAL_SCRIPT, writeSealScript } from '../criu/sealScript.js';
-import { locateCriu } from '../criu/locate.js';
-import { cracEvents } from '../events.js';
-import { loadBridge } from '../native/bridge.js';
-import { closeReadyChannel } from '../launch/ready.js';
-import type { Engine, EngineOutcome, CheckpointRequest, RestorePayload } from './engine.js';
+import { dumpArgs } from './criuArgs.js';
+import { criuErrorHint, criuErrorLines, readCriuLog } from './criuLog.js';
+import { shrinkHeap, heapShrinkEnabled } from '../../heap/heapShrink.js';
+import { describeCpu, describeNode, describeStdio, IMAGE_META_FILE, type ImageMeta, writeImageMeta } from '../../image/imageMeta.js';
+import { SEAL_SCRIPT, writeSealScript } from '../../image/sealScript.js';
+import { locateCriu } from './locate.js';
+import { cracEvents } from '../../cycle/events.js';
+import { loadBridge } from '../../native/bridge.js';
+import { closeReadyChannel } from '../../launch/ready.js';
+import type { Engine, EngineOutcome, CheckpointRequest, RestorePayload } from '../engine.js';
 
 export interface CriuEngineOptions {
   /** CRIU binary; default: found by locateCriu() (CRAC_CRIU_PATH, PATH, the workspace cache). */
