@@ -23,3 +23,4 @@ export { installCheckpointTrigger } from './launch/trigger.js';
 export { createCriuEngine, CriuDumpError } from './engines/criu/criuEngine.js';
 export type { CriuEngineOptions } from './engines/criu/criuEngine.js';
 export { ImageError } from './image/imageMeta.js';
+export type { StepTiming, CycleStep } from './cycle/events.js';

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { IMAGE_META_FILE, type ImageMeta } from '../image/imageMeta.js';
-import { CHECKPOINT_FAILED_FILE, TRIGGER_SIGNAL, triggerRequestPath, type TriggerRequest } from '../launch/trigger.js';
+import { prepareImageDir, readCheckpointFailure, readImageState } from '../image/imageDir.js';
+import type { ImageMeta } from '../image/imageMeta.js';
+import { TRIGGER_SIGNAL, triggerRequestPath, type TriggerRequest } from '../launch/trigger.js';
 import { type Command, say, splitAtDashDash, UsageError } from './command.js';
 import { forwardSignals, launchApp, type LaunchedApp } from './launchApp.js';
 import { waitForUrl, warmUp } from './warmup.js';
@@ -160,13 +161,6 @@ async function checkpointRunning(pid: number, imageDir: string, leaveRunning: bo
   }
 }
 
-function prepareImageDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
-  rmSync(join(dir, IMAGE_META_FILE), { force: true });
-  rmSync(join(dir, CHECKPOINT_FAILED_FILE), { force: true });
-}
-
 /**
  * Until crac.json is sealed (success), checkpoint-failed.json appears (the app
  * reported a failure and goes on) or the app is gone without an image.
@@ -175,13 +169,10 @@ async function waitForImage(dir: string, appAlive: () => boolean, timeoutMs: num
   const deadline = Date.now() + timeoutMs;
   let goneSince: number | undefined;
   while (Date.now() < deadline) {
-    const meta = readSealedMeta(dir);
-    if (meta) return meta;
-    const failed = join(dir, CHECKPOINT_FAILED_FILE);
-    if (existsSync(failed)) {
-      const { message } = JSON.parse(readFileSync(failed, 'utf8')) as { message: string };
-      throw new Error(`the checkpoint failed; the app goes on.\n${message}`);
-    }
+    const image = readImageState(dir);
+    if (image.state === 'sealed') return image.meta;
+    const failure = readCheckpointFailure(dir);
+    if (failure !== undefined) throw new Error(`the checkpoint failed; the app goes on.\n${failure}`);
     if (appAlive()) {
       goneSince = undefined;
     } else {
@@ -194,21 +185,12 @@ async function waitForImage(dir: string, appAlive: () => boolean, timeoutMs: num
   throw new Error(`no image in ${dir} after ${timeoutMs / 1000} s`);
 }
 
-function readSealedMeta(dir: string): ImageMeta | undefined {
-  try {
-    const meta = JSON.parse(readFileSync(join(dir, IMAGE_META_FILE), 'utf8')) as ImageMeta;
-    return meta.complete ? meta : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function printSummary(dir: string, meta: ImageMeta, sinceTriggerMs: number): void {
   const mb = (bytes: number | undefined): string => `${((bytes ?? 0) / 1024 / 1024).toFixed(1)} MB`;
   const lines = [
     `Checkpoint written to ${dir}`,
     `  image size        ${mb(meta.imageSizeBytes)}`,
-    `  checkpoint time   ${meta.checkpointDurationMs} ms (heap shrink + dump), ${sinceTriggerMs} ms since the trigger`,
+    `  checkpoint time   ${meta.checkpointDurationMs} ms (dump and seal), ${sinceTriggerMs} ms since the trigger`,
     `  heap shrink       ${meta.heap.shrunk ? `RSS ${mb(meta.heap.rssBeforeBytes)} -> ${mb(meta.heap.rssAfterBytes)}` : 'off'}`,
     `  resources         ${meta.resources.length} notified${meta.resources.length ? ':' : ''}`,
     ...meta.resources.map((r) => `                      ${r.name} (${r.durationMs} ms)`),

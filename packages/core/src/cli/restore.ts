@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { restoreArgs } from '../engines/criu/criuArgs.js';
 import { criuErrorHint, criuErrorLines, readCriuLog } from '../engines/criu/criuLog.js';
-import { checkImageFiles, checkImageRunsHere, readImageMeta } from '../image/imageMeta.js';
+import { checkImageFiles, checkImageRunsHere } from '../image/imageChecks.js';
+import { readSealedImage } from '../image/imageDir.js';
 import { locateCriu } from '../engines/criu/locate.js';
 import type { RestorePayload } from '../engines/engine.js';
 import { loadBridge, type NativeBridge, restoreHelperPath } from '../native/bridge.js';
@@ -55,7 +56,7 @@ export const restoreCommand: Command = {
 };
 
 async function restore(imageDir: string, payload: RestorePayload, keepLog: boolean): Promise<number> {
-  const meta = readImageMeta(imageDir);
+  const meta = readSealedImage(imageDir);
   checkImageFiles(imageDir, meta);
   checkImageRunsHere(meta);
   const criu = locateCriu();

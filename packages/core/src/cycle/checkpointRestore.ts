@@ -1,31 +1,19 @@
-import { debuglog } from 'node:util';
-import { Context, DEFAULT_HOOK_TIMEOUT_MS, getGlobalContext, type NotifyOptions, type ResourceTiming } from './context.js';
-import type { Engine, EngineOutcome } from '../engines/engine.js';
-import { type EngineName, selectEngine } from '../engines/selectEngine.js';
-import { CheckpointError, ConfigurationError, RestoreError } from './errors.js';
-import { cracEvents } from './events.js';
+import { checkOpenResources, type OpenResourceReport } from '../checks/openResourceCheck.js';
+import type { EngineOutcome } from '../engines/engine.js';
+import { shrinkHeap } from '../heap/heapShrink.js';
+import { closeReadyChannel } from '../launch/ready.js';
+import { loadBridge } from '../native/bridge.js';
+import { applyPayload } from '../resumed/applyPayload.js';
+import { refreshRandomness } from '../resumed/freshRandomness.js';
+import { markRestored, restoreTime } from '../resumed/restoreClock.js';
+import type { ResourceTiming } from './context.js';
+import { type CheckpointRestoreOptions, type CyclePlan, planCycle } from './cycleOptions.js';
+import { CycleRecord } from './cycleRecord.js';
+import { CheckpointError, RestoreError } from './errors.js';
+import { emitCracEvent, type StepTiming } from './events.js';
 import { isInsideHook } from './hookScope.js';
-import { createInternalContext, type CycleState } from './internalContext.js';
-import { restoreTime } from '../resumed/restoreClock.js';
 
-const debug = debuglog('crac');
-
-export interface CheckpointRestoreOptions {
-  /** 'criu' (real image), 'simulate' (hooks only), or an Engine. Default: CRAC_ENGINE. */
-  engine?: EngineName | Engine;
-  /** Where the image goes. Default: CRAC_CHECKPOINT_TO. Required by the criu engine. */
-  imageDir?: string;
-  /** Keep this process running after the image is written (CRIU -R). */
-  leaveRunning?: boolean;
-  /** Time each hook may take before it counts as failed. Default: CRAC_HOOK_TIMEOUT_MS or 10 s. */
-  hookTimeoutMs?: number;
-  /** The context to notify. Default: the global context. */
-  context?: Context;
-  /** Refuse to checkpoint while unexpected descriptors are open (see docs/policy.md). Default: true. */
-  checkOpenResources?: boolean;
-  /** Policy file for the open-resource check. Default: CRAC_POLICY. */
-  policyFile?: string;
-}
+export type { CheckpointRestoreOptions } from './cycleOptions.js';
 
 export interface CheckpointRestoreResult {
   /** 'restored' in a copy started from the image; 'continued' in the original after leaveRunning. */
@@ -35,6 +23,8 @@ export interface CheckpointRestoreResult {
   /** Wall time of the restore (ms since the epoch), when restored. */
   restoreTime: number | undefined;
   resources: ResourceTiming[];
+  /** The core's own steps, in the order they ran. */
+  steps: StepTiming[];
 }
 
 let queue: Promise<unknown> = Promise.resolve();
@@ -59,106 +49,72 @@ export function checkpointRestore(options: CheckpointRestoreOptions = {}): Promi
   return cycle;
 }
 
-interface ResolvedOptions {
-  engine: Engine;
-  imageDir: string | undefined;
-  leaveRunning: boolean;
-  hookTimeoutMs: number;
-  context: Context;
-  checkOpenResources: boolean;
-  policyFile: string | undefined;
-}
-
-function resolveOptions(options: CheckpointRestoreOptions): ResolvedOptions {
-  const engine = selectEngine(options.engine);
-  const imageDir = options.imageDir ?? (process.env.CRAC_CHECKPOINT_TO || undefined);
-  if (engine.needsImageDir && !imageDir) {
-    throw new ConfigurationError(
-      `The ${engine.name} engine needs an image directory: pass { imageDir } to checkpointRestore() or set CRAC_CHECKPOINT_TO`,
-    );
-  }
-  return {
-    engine,
-    imageDir,
-    leaveRunning: options.leaveRunning ?? false,
-    hookTimeoutMs: options.hookTimeoutMs ?? hookTimeoutFromEnv(),
-    context: options.context ?? getGlobalContext(),
-    checkOpenResources: options.checkOpenResources ?? true,
-    policyFile: options.policyFile,
-  };
-}
-
-function hookTimeoutFromEnv(): number {
-  const raw = process.env.CRAC_HOOK_TIMEOUT_MS;
-  if (raw === undefined || raw === '') return DEFAULT_HOOK_TIMEOUT_MS;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new ConfigurationError(`CRAC_HOOK_TIMEOUT_MS must be a positive number of milliseconds, got "${raw}"`);
-  }
-  return value;
-}
-
-// An engine that writes no image tolerates the IPC channel of a test runner or
-// process manager; CRIU cannot dump one, so with it the check reports it.
-function ipcChannelFds(): number[] {
-  const fd = (process.channel as { fd?: number } | undefined)?.fd;
-  return typeof fd === 'number' && fd >= 0 ? [fd] : [];
-}
-
+/**
+ * One cycle, step by step. Each step runs only while nothing has failed; every
+ * resource that got beforeCheckpoint gets afterRestore, whatever happened.
+ *
+ *   hooks before -> open-resource check -> heap shrink -> engine
+ *                      (restored copy, continued original, or failure)
+ *   fresh randomness -> restore environment -> reopen files -> hooks after
+ */
 async function runCycle(options: CheckpointRestoreOptions): Promise<CheckpointRestoreResult> {
-  let resolved: ResolvedOptions;
+  let plan: CyclePlan;
   try {
-    resolved = resolveOptions(options);
+    plan = planCycle(options);
   } catch (error) {
     throw new CheckpointError([error as Error], 'Checkpoint not started');
   }
-  const { engine, imageDir, leaveRunning, hookTimeoutMs, context } = resolved;
-  const state: CycleState = {
-    clonesProcess: engine.clonesProcess ?? true,
-    checkOpenResources: resolved.checkOpenResources,
-    policyFile: resolved.policyFile,
-    allowFds: engine.needsImageDir ? [] : ipcChannelFds(),
-  };
-  const root = new Context('node-crac cycle');
-  root.register(createInternalContext(state));
-  root.register(context);
-
-  const timings: ResourceTiming[] = [];
-  const notify: NotifyOptions = {
-    hookTimeoutMs,
-    onResourceDone(timing) {
-      timings.push(timing);
-      debug('%s %s: %d ms%s', timing.phase, timing.resource, timing.durationMs.toFixed(1), timing.error ? ` (failed: ${timing.error.message})` : '');
-      cracEvents.emit('resource', timing);
-    },
-  };
-
-  debug('checkpoint: engine %s, image %s', engine.name, imageDir ?? '(none)');
+  const { engine, imageDir, leaveRunning, context } = plan;
+  const record = new CycleRecord(plan.hookTimeoutMs);
+  const failures: Error[] = [];
+  const ok = (): boolean => failures.length === 0;
   const started = performance.now();
-  const beforeErrors = await root.notifyBeforeCheckpoint(notify);
 
-  let outcome: EngineOutcome | undefined;
-  const failures = [...beforeErrors];
-  if (failures.length === 0) {
-    cracEvents.emit('checkpoint', { engine: engine.name, imageDir, notifyDurationMs: performance.now() - started, resources: [...timings] });
-    try {
-      outcome = await engine.checkpoint({ imageDir, leaveRunning });
-    } catch (error) {
-      failures.push(error as Error);
-    }
+  failures.push(...(await context.notifyBeforeCheckpoint(record.notifyOptions)));
+
+  // The launcher's ready pipe cannot go into an image, and the check must not see it.
+  if (ok() && engine.needsImageDir) closeReadyChannel();
+
+  let openResources: OpenResourceReport | undefined;
+  if (ok() && plan.checkOpenResources) {
+    openResources = await record.step('open-resource check', failures, async () => {
+      const report = await checkOpenResources({ policyFile: plan.policyFile, allowFds: plan.allowFds });
+      for (const warning of report.warnings) process.emitWarning(warning, 'CracOpenResourceWarning');
+      return report;
+    });
   }
 
-  if (outcome?.kind === 'restored') state.payload = outcome.payload;
-  const restoreErrors = await root.notifyAfterRestore(notify);
+  // The image holds every resident page: give back what the heap no longer uses.
+  const heap = ok() && engine.needsImageDir ? await record.step('heap shrink', failures, () => shrinkHeap(loadBridge(), plan.heapShrink)) : undefined;
+
+  let outcome: EngineOutcome | undefined;
+  if (ok()) {
+    const resources = record.resources.filter((timing) => timing.phase === 'beforeCheckpoint');
+    emitCracEvent('checkpoint', { engine: engine.name, imageDir, notifyDurationMs: performance.now() - started, resources });
+    outcome = await record.step('engine', failures, () => engine.checkpoint({ imageDir, leaveRunning, resources, heap }));
+  }
+
+  const restoreErrors: Error[] = [];
+  if (outcome?.kind === 'restored') {
+    const { payload } = outcome;
+    // A copy of an image must not share random state with its siblings.
+    if (engine.clonesProcess ?? true) await record.step('fresh randomness', restoreErrors, () => refreshRandomness(loadBridge()));
+    await record.step('restore environment', restoreErrors, () => {
+      markRestored(payload.restoreWallTime);
+      applyPayload(payload);
+    });
+  }
+  if (openResources) await record.step('reopen files', restoreErrors, () => openResources.reopen());
+  restoreErrors.push(...(await context.notifyAfterRestore(record.notifyOptions)));
 
   if (outcome === undefined) {
     const error = new CheckpointError([...failures, ...restoreErrors]);
-    cracEvents.emit('checkpointFailed', { error, resources: timings });
+    emitCracEvent('checkpointFailed', { error, resources: record.resources });
     throw error;
   }
   const restoreError = restoreErrors.length > 0 ? new RestoreError(restoreErrors) : undefined;
   const restoredAt = outcome.kind === 'restored' ? restoreTime() : undefined;
-  cracEvents.emit('restore', { engine: engine.name, outcome: outcome.kind, restoreTime: restoredAt, resources: timings, error: restoreError });
+  emitCracEvent('restore', { engine: engine.name, outcome: outcome.kind, restoreTime: restoredAt, resources: record.resources, error: restoreError });
   if (restoreError) throw restoreError;
-  return { outcome: outcome.kind, engine: engine.name, imageDir, restoreTime: restoredAt, resources: timings };
+  return { outcome: outcome.kind, engine: engine.name, imageDir, restoreTime: restoredAt, resources: record.resources, steps: record.steps };
 }

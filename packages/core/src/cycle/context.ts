@@ -1,4 +1,4 @@
-import { CheckpointError, RestoreError } from './errors.js';
+import { CheckpointError, ResourceError, RestoreError } from './errors.js';
 import { type Phase, type Resource, resourceName } from './resource.js';
 import { runHook } from './runHook.js';
 
@@ -35,6 +35,9 @@ export class Context implements Resource {
   // Resources that were sent beforeCheckpoint in the current cycle: exactly
   // these get afterRestore, whatever was registered or unregistered meanwhile.
   #notified: Resource[] = [];
+  // beforeCheckpoint hooks that outlived their timeout: the same resource's
+  // afterRestore must not run while its beforeCheckpoint still does.
+  readonly #stillRunning = new Map<Resource, Promise<void>>();
 
   constructor(name = 'Context') {
     this.name = name;
@@ -94,9 +97,33 @@ export class Context implements Resource {
       return phase === 'beforeCheckpoint' ? resource.notifyBeforeCheckpoint(options) : resource.notifyAfterRestore(options);
     }
     const name = resourceName(resource);
-    const outcome = await runHook(name, phase, () => resource[phase](this), options.hookTimeoutMs);
+    if (phase === 'afterRestore' && !(await this.#settled(resource, options.hookTimeoutMs))) {
+      const error = new ResourceError(
+        name,
+        phase,
+        new Error(`not called: its beforeCheckpoint was still running ${options.hookTimeoutMs} ms after it timed out (stop the work when the hook's AbortSignal fires)`),
+      );
+      options.onResourceDone?.({ resource: name, phase, durationMs: 0, error });
+      return [error];
+    }
+    const outcome = await runHook(name, phase, (signal) => resource[phase](this, signal), options.hookTimeoutMs);
+    if (phase === 'beforeCheckpoint' && outcome.stillRunning) this.#stillRunning.set(resource, outcome.stillRunning);
     options.onResourceDone?.({ resource: name, phase, durationMs: outcome.durationMs, error: outcome.error });
     return outcome.error ? [outcome.error] : [];
+  }
+
+  /** Waits, at most `graceMs`, for a timed-out beforeCheckpoint of `resource` to end; false if it is still running. */
+  async #settled(resource: Resource, graceMs: number): Promise<boolean> {
+    const running = this.#stillRunning.get(resource);
+    if (!running) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), graceMs);
+    });
+    const settled = await Promise.race([running.then(() => true as const), grace]);
+    clearTimeout(timer);
+    if (settled) this.#stillRunning.delete(resource);
+    return settled;
   }
 }
 

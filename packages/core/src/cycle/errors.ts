@@ -21,7 +21,7 @@ export class CheckpointError extends AggregateError {
   override name = 'CheckpointError';
   declare readonly errors: Error[];
   constructor(errors: Error[], headline = 'Checkpoint failed, no image was written') {
-    super(errors, formatMessage(headline, errors));
+    super(errors.map(asError), formatMessage(headline, errors));
   }
 }
 
@@ -30,7 +30,7 @@ export class RestoreError extends AggregateError {
   override name = 'RestoreError';
   declare readonly errors: Error[];
   constructor(errors: Error[], headline = 'Restore completed with errors') {
-    super(errors, formatMessage(headline, errors));
+    super(errors.map(asError), formatMessage(headline, errors));
   }
 }
 
@@ -39,12 +39,24 @@ export class ConfigurationError extends Error {
   override name = 'ConfigurationError';
 }
 
+/** Whatever was thrown, as an Error: an engine or a hook may reject with a string or a plain object. */
+export function asError(cause: unknown): Error {
+  return cause instanceof Error ? cause : new Error(describeCause(cause), { cause });
+}
+
 function formatMessage(headline: string, errors: Error[]): string {
   const noun = errors.length === 1 ? 'cause' : 'causes';
-  return [`${headline} (${errors.length} ${noun}):`, ...errors.map((e) => `  - ${e.message.replace(/\n/g, '\n    ')}`)].join('\n');
+  return [`${headline} (${errors.length} ${noun}):`, ...errors.map((e) => `  - ${describeCause(e).replace(/\n/g, '\n    ')}`)].join('\n');
 }
 
 function describeCause(cause: unknown): string {
   if (cause instanceof Error) return cause.message;
+  if (typeof cause === 'object' && cause !== null) {
+    try {
+      return JSON.stringify(cause);
+    } catch {
+      // a cyclic object: fall back to its tag
+    }
+  }
   return String(cause);
 }

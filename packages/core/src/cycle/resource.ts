@@ -7,8 +7,13 @@ import type { Context } from './context.js';
 export interface Resource {
   /** Shown in errors, events and logs; defaults to the class name. */
   readonly name?: string;
-  beforeCheckpoint(context: Context): void | Promise<void>;
-  afterRestore(context: Context): void | Promise<void>;
+  /**
+   * `signal` aborts when the hook runs out of time (hookTimeoutMs): stop the
+   * work then. The same resource's afterRestore waits for this hook to end.
+   */
+  beforeCheckpoint(context: Context, signal: AbortSignal): void | Promise<void>;
+  /** `signal` aborts when the hook runs out of time (hookTimeoutMs). */
+  afterRestore(context: Context, signal: AbortSignal): void | Promise<void>;
 }
 
 /** Phases in which a resource is notified. */

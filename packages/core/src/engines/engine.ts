@@ -1,4 +1,7 @@
-/** What the restorer hands to the restored process (DESIGN.md section 3.3). */
+import type { ResourceTiming } from '../cycle/context.js';
+import type { HeapShrinkResult } from '../heap/heapShrink.js';
+
+/** What the restorer hands to the restored process through the status pipe (docs/checkpoint-mechanism.md). */
 export interface RestorePayload {
   /** Environment variables given at restore; merged into process.env before any afterRestore hook. */
   env: Record<string, string>;
@@ -13,6 +16,10 @@ export interface CheckpointRequest {
   imageDir: string | undefined;
   /** Keep the original process running after the dump (CRIU `-R`). */
   leaveRunning: boolean;
+  /** The beforeCheckpoint hooks that ran, for the image's record. */
+  resources: ResourceTiming[];
+  /** What the heap shrink did; undefined for engines that write no image. */
+  heap: HeapShrinkResult | undefined;
 }
 
 export type EngineOutcome =

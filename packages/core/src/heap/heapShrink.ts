@@ -8,12 +8,6 @@ export interface HeapShrinkResult {
   rssAfterBytes: number;
 }
 
-/** Heap shrink is on unless turned off by option or CRAC_HEAP_SHRINK=0 (the benchmark compares both). */
-export function heapShrinkEnabled(option: boolean | undefined): boolean {
-  if (option !== undefined) return option;
-  return process.env.CRAC_HEAP_SHRINK !== '0';
-}
-
 /**
  * A memory-reducing full GC, then malloc_trim(0): the image holds every
  * resident page. A plain full GC frees objects but V8 keeps their pages

@@ -4,10 +4,10 @@ import { join, resolve } from 'node:path';
 /** Left in the image directory for the dump; it removes itself when it runs. */
 export const SEAL_SCRIPT = '.node-crac-seal';
 
-const FINALIZER = resolve(__dirname, 'sealImage.js');
+const FINALIZER = resolve(__dirname, 'sealCommand.js');
 
 /**
- * Writes the CRIU action script that seals the image (sealImage.js) at
+ * Writes the CRIU action script that seals the image (sealCommand.js) at
  * "post-dump": after the image is written, while the dumped process is still
  * frozen. Sealing after CRIU had ended the process was too late for a restored
  * copy: its PID namespace ends with it, and the sealer with it. CRIU runs the

@@ -1,9 +1,9 @@
-import { lstatSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { debuglog } from 'node:util';
 import { checkpointRestore } from '../cycle/checkpointRestore.js';
-import { closeReadyChannel } from './ready.js';
+import { markCheckpointFailed } from '../image/imageDir.js';
 
 const debug = debuglog('crac');
 
@@ -11,9 +11,6 @@ const debug = debuglog('crac');
 export function triggerRequestPath(pid: number): string {
   return join(tmpdir(), `node-crac-trigger-${pid}.json`);
 }
-
-/** Written into the image directory when a triggered checkpoint fails, for the launcher to report. */
-export const CHECKPOINT_FAILED_FILE = 'checkpoint-failed.json';
 
 export interface TriggerRequest {
   imageDir?: string;
@@ -49,8 +46,6 @@ async function triggeredCheckpoint(): Promise<void> {
   const engine = request.imageDir ? 'criu' : undefined;
   const imageDir = request.imageDir ?? (process.env.CRAC_CHECKPOINT_TO || undefined);
   const leaveRunning = request.leaveRunning ?? process.env.CRAC_LEAVE_RUNNING === '1';
-  if (imageDir) rmSync(join(imageDir, CHECKPOINT_FAILED_FILE), { force: true });
-  closeReadyChannel(); // before the open-resource check sees it
   try {
     const result = await checkpointRestore({ engine, imageDir, leaveRunning });
     debug('triggered checkpoint: %s', result.outcome);
@@ -59,7 +54,7 @@ async function triggeredCheckpoint(): Promise<void> {
     process.stderr.write(`node-crac: triggered checkpoint failed: ${message}\n`);
     if (imageDir) {
       try {
-        writeFileSync(join(imageDir, CHECKPOINT_FAILED_FILE), JSON.stringify({ message }), { mode: 0o600 });
+        markCheckpointFailed(imageDir, message);
       } catch {
         // no image directory to report into: the launcher sees the message on stderr
       }

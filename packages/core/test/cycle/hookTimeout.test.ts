@@ -2,16 +2,77 @@ import t from 'tap';
 import { CheckpointError, Context, DEFAULT_HOOK_TIMEOUT_MS, checkpointRestore } from '../../src/index.js';
 import { recordingResource } from '../fixtures/recorder.js';
 
-t.test('a hook that exceeds its timeout counts as failed and the others still run', async (t) => {
+t.test('a hook that exceeds its timeout counts as failed, gets an aborted signal, and the others still run', async (t) => {
   const log: string[] = [];
   const context = new Context();
   context.register(recordingResource('fine', log));
-  context.register({ name: 'stuck', beforeCheckpoint: () => new Promise<void>(() => {}), afterRestore() { log.push('after stuck'); } });
+  context.register({
+    name: 'stuck',
+    beforeCheckpoint: (_context, signal) =>
+      new Promise<void>((resolve) => {
+        signal.addEventListener('abort', () => {
+          log.push(`stuck aborted: ${(signal.reason as Error).message}`);
+          setTimeout(resolve, 20);
+        });
+      }),
+    afterRestore() {
+      log.push('after stuck');
+    },
+  });
   const error = (await checkpointRestore({ engine: 'simulate', context, hookTimeoutMs: 50 }).catch((e: unknown) => e)) as CheckpointError;
   t.type(error, CheckpointError);
   t.equal(error.errors.length, 1);
   t.match(error.errors[0]?.message, /^stuck beforeCheckpoint: timed out after 50 ms/);
-  t.same(log, ['before fine', 'after fine', 'after stuck']);
+  t.same(log, ['stuck aborted: timed out after 50 ms (raise hookTimeoutMs or CRAC_HOOK_TIMEOUT_MS if it needs longer)', 'before fine', 'after fine', 'after stuck']);
+});
+
+t.test("a resource's afterRestore never runs while its timed-out beforeCheckpoint still does", async (t) => {
+  const log: string[] = [];
+  let finish: () => void = () => {};
+  const context = new Context();
+  context.register({
+    name: 'ignores the signal',
+    beforeCheckpoint: () =>
+      new Promise<void>((resolve) => {
+        finish = () => {
+          log.push('before ended');
+          resolve();
+        };
+      }),
+    afterRestore() {
+      log.push('after');
+    },
+  });
+  const error = (await checkpointRestore({ engine: 'simulate', context, hookTimeoutMs: 30 }).catch((e: unknown) => e)) as CheckpointError;
+  t.equal(error.errors.length, 2);
+  t.match(error.errors[1]?.message, /^ignores the signal afterRestore: not called: its beforeCheckpoint was still running 30 ms after it timed out/);
+  t.same(log, [], 'afterRestore was not called');
+
+  // Once it ended, the next cycle's afterRestore runs as usual.
+  const second = checkpointRestore({ engine: 'simulate', context, hookTimeoutMs: 30 }).catch((e: unknown) => e);
+  finish();
+  await second;
+});
+
+t.test('a hook that ends in time runs the next phase at once', async (t) => {
+  const log: string[] = [];
+  let finish: () => void = () => {};
+  const context = new Context();
+  context.register({
+    name: 'slow',
+    beforeCheckpoint: () =>
+      new Promise<void>((resolve) => {
+        finish = resolve;
+      }),
+    afterRestore() {
+      log.push('after slow');
+    },
+  });
+  const cycle = checkpointRestore({ engine: 'simulate', context, hookTimeoutMs: 40 }).catch((e: unknown) => e);
+  setTimeout(() => finish(), 45);
+  const error = (await cycle) as CheckpointError;
+  t.equal(error.errors.length, 1, 'only the timeout');
+  t.same(log, ['after slow'], 'afterRestore ran once the late beforeCheckpoint ended');
 });
 
 t.test('the timeout comes from CRAC_HOOK_TIMEOUT_MS, and a bad value is a configuration error', async (t) => {

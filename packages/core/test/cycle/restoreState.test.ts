@@ -1,6 +1,6 @@
 import t from 'tap';
 import { Context, checkpointRestore, createSimulateEngine, cracEvents, restoreArguments, restoreTime, uptimeSinceRestore } from '../../src/index.js';
-import type { CheckpointEvent, RestoreEvent, ResourceTiming } from '../../src/index.js';
+import type { CheckpointEvent, RestoreEvent, ResourceTiming, StepTiming } from '../../src/index.js';
 import { recordingResource } from '../fixtures/recorder.js';
 
 t.test('before any restore there is no restore time', async (t) => {
@@ -54,23 +54,24 @@ t.test('events report the checkpoint, the restore and each resource with its tim
   t.ok((db[0]?.durationMs ?? 0) >= 5, 'the delay is in the timing');
 });
 
-t.test('internal steps run after user hooks at checkpoint and before them at restore', async (t) => {
+t.test("the core's steps run after user hooks at checkpoint and before them at restore", async (t) => {
   const context = new Context();
   context.register(recordingResource('user', []));
   const order: string[] = [];
   const onResource = (e: ResourceTiming) => order.push(`${e.phase} ${e.resource}`);
-  cracEvents.on('resource', onResource);
-  t.teardown(() => cracEvents.off('resource', onResource));
-  await checkpointRestore({ engine: 'simulate', context });
-  const userBefore = order.indexOf('beforeCheckpoint user');
-  const userAfter = order.indexOf('afterRestore user');
-  const internal = order.filter((line) => line.includes('node-crac:'));
-  t.ok(internal.length >= 2, 'the core reports its own steps');
-  for (const line of internal) {
-    const at = order.indexOf(line);
-    if (line.startsWith('beforeCheckpoint')) t.ok(at > userBefore, `${line} runs after user beforeCheckpoint`);
-    else t.ok(at < userAfter, `${line} runs before user afterRestore`);
-  }
+  const onStep = (e: StepTiming) => order.push(`step ${e.step}`);
+  cracEvents.on('resource', onResource).on('step', onStep);
+  t.teardown(() => cracEvents.off('resource', onResource).off('step', onStep));
+  const result = await checkpointRestore({ engine: 'simulate', context });
+  t.same(order, [
+    'beforeCheckpoint user',
+    'step open-resource check',
+    'step engine',
+    'step restore environment',
+    'step reopen files',
+    'afterRestore user',
+  ]);
+  t.same(result.steps.map((s) => `step ${s.step}`), order.filter((line) => line.startsWith('step ')));
 });
 
 t.test('a failed checkpoint emits checkpointFailed', async (t) => {

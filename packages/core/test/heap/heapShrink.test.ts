@@ -1,5 +1,6 @@
 import t from 'tap';
-import { heapShrinkEnabled, shrinkHeap } from '../../src/heap/heapShrink.js';
+import { shrinkHeap } from '../../src/heap/heapShrink.js';
+import { checkpointRestore, Context, type CheckpointRequest, type Engine } from '../../src/index.js';
 import { loadBridge } from '../../src/native/bridge.js';
 
 t.test('the heap shrink collects garbage before the dump, on every Node version', async (t) => {
@@ -14,18 +15,42 @@ t.test('the heap shrink collects garbage before the dump, on every Node version'
   t.ok(result.rssBeforeBytes > 0 && result.rssAfterBytes > 0);
 });
 
-t.test('it is skipped when turned off, and CRAC_HEAP_SHRINK=0 turns it off', async (t) => {
+t.test('it is skipped when turned off', async (t) => {
   const result = shrinkHeap(loadBridge(), false);
   t.equal(result.shrunk, false);
   t.equal(result.rssAfterBytes, result.rssBeforeBytes);
+});
+
+t.test('the cycle shrinks the heap for an engine that writes an image and hands it the result', async (t) => {
+  const requests: CheckpointRequest[] = [];
+  const engine: Engine = {
+    name: 'recording',
+    needsImageDir: true,
+    async checkpoint(request) {
+      requests.push(request);
+      return { kind: 'continued', imageDir: request.imageDir };
+    },
+  };
+  const context = new Context();
+  context.register({ name: 'db', beforeCheckpoint() {}, afterRestore() {} });
   const saved = process.env.CRAC_HEAP_SHRINK;
   t.teardown(() => {
     if (saved === undefined) delete process.env.CRAC_HEAP_SHRINK;
     else process.env.CRAC_HEAP_SHRINK = saved;
   });
-  process.env.CRAC_HEAP_SHRINK = '0';
-  t.equal(heapShrinkEnabled(undefined), false);
-  t.equal(heapShrinkEnabled(true), true);
+  const run = (options: { heapShrink?: boolean } = {}) =>
+    checkpointRestore({ engine, context, imageDir: '/nonexistent', checkOpenResources: false, leaveRunning: true, ...options });
+
   delete process.env.CRAC_HEAP_SHRINK;
-  t.equal(heapShrinkEnabled(undefined), true);
+  const result = await run();
+  t.equal(requests[0]?.heap?.shrunk, true, 'on by default');
+  t.same(requests[0]?.resources.map((r) => `${r.phase} ${r.resource}`), ['beforeCheckpoint db'], 'the engine gets the hook timings');
+  t.same(result.steps.map((s) => s.step), ['heap shrink', 'engine']);
+  process.env.CRAC_HEAP_SHRINK = '0';
+  await run();
+  t.equal(requests[1]?.heap?.shrunk, false, 'CRAC_HEAP_SHRINK=0 turns it off');
+  await run({ heapShrink: true });
+  t.equal(requests[2]?.heap?.shrunk, true, 'the option wins over the environment');
+  await checkpointRestore({ engine: 'simulate', context, checkOpenResources: false });
+  t.equal(requests.length, 3);
 });

@@ -1,21 +1,17 @@
-import { closeSync, fstatSync, mkdirSync, rmSync, chmodSync } from 'node:fs';
+import { closeSync, fstatSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { discardUnsealed, prepareImageDir, writeImageMeta } from '../../image/imageDir.js';
+import { describeCpu, describeNode, describeStdio, type ImageMeta } from '../../image/imageMeta.js';
+import { writeSealScript } from '../../image/sealScript.js';
+import { loadBridge } from '../../native/bridge.js';
+import type { CheckpointRequest, Engine, EngineOutcome, RestorePayload } from '../engine.js';
 import { dumpArgs } from './criuArgs.js';
 import { criuErrorHint, criuErrorLines, readCriuLog } from './criuLog.js';
-import { shrinkHeap, heapShrinkEnabled } from '../../heap/heapShrink.js';
-import { describeCpu, describeNode, describeStdio, IMAGE_META_FILE, type ImageMeta, writeImageMeta } from '../../image/imageMeta.js';
-import { SEAL_SCRIPT, writeSealScript } from '../../image/sealScript.js';
 import { locateCriu } from './locate.js';
-import { cracEvents } from '../../cycle/events.js';
-import { loadBridge } from '../../native/bridge.js';
-import { closeReadyChannel } from '../../launch/ready.js';
-import type { Engine, EngineOutcome, CheckpointRequest, RestorePayload } from '../engine.js';
 
 export interface CriuEngineOptions {
   /** CRIU binary; default: found by locateCriu() (CRAC_CRIU_PATH, PATH, the workspace cache). */
   criuPath?: string;
-  /** Full GC + malloc_trim before the dump; default on, CRAC_HEAP_SHRINK=0 turns it off. */
-  heapShrink?: boolean;
 }
 
 /** `criu dump` failed; the process was not touched and goes on. */
@@ -34,15 +30,8 @@ export class CriuDumpError extends Error {
   }
 }
 
-// The checkpoint event comes just before the engine runs; its timings go into crac.json.
-let notified: ImageMeta['resources'] = [];
-cracEvents.on('checkpoint', (event) => {
-  notified = event.resources.map((timing) => ({ name: timing.resource, durationMs: Math.round(timing.durationMs * 10) / 10 }));
-});
-
-
 /**
- * The real engine (DESIGN.md section 3): this process dumps itself with CRIU.
+ * The real engine (docs/checkpoint-mechanism.md): this process dumps itself with CRIU.
  * It ends on success, unless leaveRunning; a restored copy resumes here with the
  * restorer's payload.
  */
@@ -56,9 +45,9 @@ export function createCriuEngine(options: CriuEngineOptions = {}): Engine {
       const bridge = loadBridge();
       const criu = options.criuPath ? { path: options.criuPath, version: 'unknown' } : locateCriu();
       prepareImageDir(imageDir);
-      closeReadyChannel();
 
-      const heap = shrinkHeap(bridge, heapShrinkEnabled(options.heapShrink));
+      const rss = process.memoryUsage.rss();
+      const heap = request.heap ?? { shrunk: false, rssBeforeBytes: rss, rssAfterBytes: rss };
       const [readFd, writeFd] = bridge.pipe();
       const inode = fstatSync(readFd).ino;
       const meta: ImageMeta = {
@@ -73,7 +62,7 @@ export function createCriuEngine(options: CriuEngineOptions = {}): Engine {
         statusPipe: { fd: readFd, inode },
         stdio: describeStdio(),
         heap,
-        resources: notified,
+        resources: request.resources.map((timing) => ({ name: timing.resource, durationMs: Math.round(timing.durationMs * 10) / 10 })),
       };
       writeImageMeta(imageDir, meta);
 
@@ -92,18 +81,10 @@ export function createCriuEngine(options: CriuEngineOptions = {}): Engine {
       if (text === 'ok') return { kind: 'continued', imageDir };
 
       const logPath = join(imageDir, 'dump.log');
-      rmSync(join(imageDir, IMAGE_META_FILE), { force: true });
-      rmSync(join(imageDir, SEAL_SCRIPT), { force: true });
+      discardUnsealed(imageDir);
       throw new CriuDumpError(text || 'no answer from the dump helper', criuErrorLines(readCriuLog(logPath)), logPath);
     },
   };
-}
-
-function prepareImageDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
-  // A previous image's metadata must not describe this one until it is sealed.
-  rmSync(join(dir, IMAGE_META_FILE), { force: true });
 }
 
 function parsePayload(text: string): RestorePayload {
