@@ -3,10 +3,12 @@
 // The benchmark: for each example, N interleaved runs of a cold start, a cold
 // start with Node's compile cache (Node 22+), a checkpoint with and without
 // heap shrink, and a restore; then bench/REPORT.md, bench/results.json and
-// bench/chart.png. Usage: pnpm bench [--runs 5] [--requests 1000]
+// bench/chart.svg. Usage: pnpm bench [--runs 5] [--requests 1000]
 // [--examples hello,realistic] [--node /path/to/node | --node 24.9.0] [--no-report]
+// `node bench/run.js --render` measures nothing: it rewrites REPORT.md and
+// chart.svg from the committed results.json, after a change to how they are drawn.
 const { execFileSync } = require('node:child_process');
-const { mkdtempSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
+const { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
 const { loadavg, tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { parseArgs } = require('node:util');
@@ -35,10 +37,11 @@ try {
       examples: { type: 'string', default: EXAMPLES.map((e) => e.name).join(',') },
       node: { type: 'string', default: process.execPath },
       'no-report': { type: 'boolean', default: false },
+      render: { type: 'boolean', default: false },
     },
   }));
 } catch (error) {
-  process.stderr.write(`${error.message}\nusage: pnpm bench [--runs 5] [--requests 1000] [--examples a,b] [--node PATH|VERSION] [--no-report]\n`);
+  process.stderr.write(`${error.message}\nusage: pnpm bench [--runs 5] [--requests 1000] [--examples a,b] [--node PATH|VERSION] [--no-report] | --render\n`);
   process.exit(2);
 }
 const runs = Number(opts.runs);
@@ -48,7 +51,9 @@ if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(requests) || reques
   process.exit(2);
 }
 const examples = opts.examples.split(',').map(findExample);
-const node = resolveNode(opts.node);
+// --render starts no Node: none to resolve (nor to provision).
+const node = opts.render ? null : resolveNode(opts.node);
+const RESULTS_FILE = join(__dirname, 'results.json');
 
 /** A path is used as it is; a version (24.9.0) is provisioned by scripts/provision-node.sh. */
 function resolveNode(given) {
@@ -58,6 +63,12 @@ function resolveNode(given) {
 }
 
 const log = (line) => process.stdout.write(`${line}\n`);
+
+/** bench/chart.svg and bench/REPORT.md from the results of a run. */
+function writeReport(result) {
+  writeFileSync(join(__dirname, 'chart.svg'), renderChart(result.summaries));
+  writeFileSync(join(__dirname, 'REPORT.md'), renderReport(result));
+}
 
 function hasCompileCache() {
   const probe = "process.stdout.write(String(typeof require('node:module').enableCompileCache === 'function'))";
@@ -134,10 +145,9 @@ async function main() {
     const command = ['pnpm bench', ...args].join(' ');
     const result = { command, machine, runs, requests, compileCache: work.compileCache, durationS: Math.round((Date.now() - startedAt) / 1000), summaries };
     if (!opts['no-report']) {
-      writeFileSync(join(__dirname, 'results.json'), `${JSON.stringify(result, null, 2)}\n`);
-      writeFileSync(join(__dirname, 'chart.png'), renderChart(summaries));
-      writeFileSync(join(__dirname, 'REPORT.md'), renderReport(result));
-      log('wrote bench/REPORT.md, bench/results.json, bench/chart.png');
+      writeFileSync(RESULTS_FILE, `${JSON.stringify(result, null, 2)}\n`);
+      writeReport(result);
+      log('wrote bench/REPORT.md, bench/results.json, bench/chart.svg');
     } else {
       log(JSON.stringify(summaries, null, 2));
     }
@@ -150,4 +160,9 @@ async function main() {
   }
 }
 
-main();
+if (opts.render) {
+  writeReport(JSON.parse(readFileSync(RESULTS_FILE, 'utf8')));
+  log('wrote bench/REPORT.md and bench/chart.svg from bench/results.json');
+} else {
+  main();
+}

@@ -1,60 +1,50 @@
 'use strict';
-// bench/chart.png: time to first 200 (cold, compile cache, restore) and
-// image size against RSS, per example, as horizontal bar panels.
-const { Canvas } = require('./canvas');
+// bench/chart.svg: time to first 200 (cold, compile cache, restore) and image
+// size against RSS, per example, as horizontal bar panels.
+const { rect, text, svgDocument } = require('./svg');
 
-const INK = [33, 37, 41];
-const GRID = [222, 226, 230];
-const COLORS = { cold: [108, 117, 125], cache: [173, 181, 189], restore: [25, 135, 84], rss: [13, 110, 253], image: [255, 153, 0], full: [253, 208, 140] };
+const INK = '#212529';
+const GRID = '#dee2e6';
+const COLORS = { cold: '#6c757d', cache: '#adb5bd', restore: '#198754', rss: '#0d6efd', image: '#ff9900', full: '#fdd08c' };
 
 const WIDTH = 1100;
 const LEFT = 150; // example names
-const RIGHT = 40;
+const PLOT_WIDTH = WIDTH - LEFT - 150; // the rest: room for the value labels
 const BAR = 18;
 const GAP = 4;
 
-function panel(canvas, top, { title, unit, groups, legend }) {
-  canvas.text(20, top, title, INK, 2);
-  let y = top + 30;
+function formatValue(value) {
+  // 99.96 shows as 100, not 100.0
+  return value >= 99.95 ? value.toFixed(0) : value.toFixed(1);
+}
+
+/** One panel from `top`: its elements and the y below it. */
+function panel(top, { title, unit, legend, groups }) {
+  const lines = [text({ x: 20, y: top + 18, 'font-size': 18, 'font-weight': 'bold', fill: INK }, title)];
+  let y = top + 36;
   legend.forEach(([label, color], i) => {
     const x = LEFT + i * 230;
-    canvas.fillRect(x, y + 2, 14, 14, color);
-    canvas.text(x + 20, y + 2, label, INK, 2);
+    lines.push(rect({ x, y, width: 14, height: 14, fill: color }), text({ x: x + 20, y: y + 12, fill: INK }, label));
   });
   y += 30;
-  const max = Math.max(...groups.flatMap((g) => g.bars.map((b) => b.value)));
-  const plotWidth = WIDTH - LEFT - RIGHT - 110; // room for value labels
+  const max = Math.max(...groups.flatMap((g) => g.bars.map((b) => b.value))) || 1;
   for (const group of groups) {
     const height = group.bars.length * (BAR + GAP);
-    canvas.text(20, y + height / 2 - 8, group.label, INK, 2);
-    canvas.fillRect(LEFT - 1, y - 2, 1, height + 2, GRID);
+    lines.push(text({ x: 20, y: y + height / 2 + 3, fill: INK }, group.label), rect({ x: LEFT - 1, y: y - 2, width: 1, height: height + 2, fill: GRID }));
     for (const bar of group.bars) {
-      const w = Math.max(2, (bar.value / max) * plotWidth);
-      canvas.fillRect(LEFT, y, w, BAR, bar.color);
-      canvas.text(LEFT + w + 6, y + 2, `${formatValue(bar.value)} ${unit}`, INK, 2);
+      const width = Math.max(2, (bar.value / max) * PLOT_WIDTH);
+      lines.push(rect({ x: LEFT, y, width, height: BAR, fill: bar.color }), text({ x: LEFT + width + 6, y: y + 14, fill: INK }, `${formatValue(bar.value)} ${unit}`));
       y += BAR + GAP;
     }
     y += 16;
   }
-  return y;
-}
-
-function panelHeight(groups, barsPerGroup) {
-  return 60 + groups * (barsPerGroup * (BAR + GAP) + 16);
-}
-
-function formatValue(value) {
-  return value >= 100 ? value.toFixed(0) : value.toFixed(1);
+  return { lines, bottom: y };
 }
 
 function renderChart(summaries) {
   const hasCache = summaries.some((s) => s.compileCacheMs !== null);
-  const timeBars = hasCache ? 3 : 2;
-  const height = 20 + panelHeight(summaries.length, timeBars) + 20 + panelHeight(summaries.length, 3);
-  const canvas = new Canvas(WIDTH, height);
   const mb = (bytes) => bytes / 2 ** 20;
-
-  const afterTimes = panel(canvas, 20, {
+  const times = panel(20, {
     title: `Time to first HTTP 200, median of ${summaries[0].runs} runs`,
     unit: 'ms',
     legend: [['cold start', COLORS.cold], ...(hasCache ? [['compile cache', COLORS.cache]] : []), ['crac restore', COLORS.restore]],
@@ -62,12 +52,12 @@ function renderChart(summaries) {
       label: s.name,
       bars: [
         { value: s.coldMs, color: COLORS.cold },
-        ...(hasCache ? [{ value: s.compileCacheMs ?? 0, color: COLORS.cache }] : []),
+        ...(s.compileCacheMs !== null ? [{ value: s.compileCacheMs, color: COLORS.cache }] : []),
         { value: s.restoreMs, color: COLORS.restore },
       ],
     })),
   });
-  panel(canvas, afterTimes + 20, {
+  const memory = panel(times.bottom + 20, {
     title: 'Image size against the RSS before the checkpoint',
     unit: 'MB',
     legend: [['RSS before', COLORS.rss], ['image', COLORS.image], ['image, no shrink', COLORS.full]],
@@ -80,7 +70,12 @@ function renderChart(summaries) {
       ],
     })),
   });
-  return canvas.toPng();
+  return svgDocument({
+    width: WIDTH,
+    height: memory.bottom + 20,
+    title: 'node-crac benchmark: time to first 200 and image sizes',
+    lines: [...times.lines, ...memory.lines],
+  });
 }
 
 module.exports = { renderChart };

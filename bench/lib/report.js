@@ -51,7 +51,7 @@ function renderReport({ command, machine, runs, requests, compileCache, duration
     '(run i of every example before run i+1 of any). Raw medians: [results.json](results.json). Options: `--runs N`,',
     '`--requests N`, `--examples a,b`, `--node PATH|VERSION` (a version is fetched by scripts/provision-node.sh), `--no-report`.',
     '',
-    '![time to first 200 and image sizes](chart.png)',
+    '![time to first 200 and image sizes](chart.svg)',
     '',
     '## Machine',
     '',

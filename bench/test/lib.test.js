@@ -1,11 +1,8 @@
 'use strict';
-// The harness's own pieces: statistics, the PNG encoder and the RSS lookup.
+// The harness's own pieces: statistics, targets, the report and the RSS lookup.
 const t = require('tap');
 const http = require('node:http');
-const zlib = require('node:zlib');
 const { median, percentile } = require('../lib/stats');
-const { encodePng } = require('../lib/png');
-const { renderChart } = require('../lib/chart');
 const { pidListeningOn, rssOf } = require('../lib/rss');
 const { targets } = require('../lib/report');
 
@@ -16,24 +13,6 @@ t.test('median and nearest-rank percentile', async (t) => {
   t.equal(percentile(thousand, 50), 500);
   t.equal(percentile(thousand, 99), 990);
   t.equal(percentile([7], 99), 7);
-});
-
-t.test('encodePng writes a PNG whose pixels read back', async (t) => {
-  const rgb = Buffer.from([255, 0, 0, 0, 255, 0, 0, 0, 255, 9, 9, 9]);
-  const png = encodePng(2, 2, rgb);
-  t.same([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG signature');
-  t.equal(png.readUInt32BE(16), 2, 'width');
-  t.equal(png.readUInt32BE(20), 2, 'height');
-  const idatLength = png.readUInt32BE(33);
-  t.equal(png.toString('ascii', 37, 41), 'IDAT');
-  const raw = zlib.inflateSync(png.subarray(41, 41 + idatLength));
-  t.same([...raw], [0, ...rgb.subarray(0, 6), 0, ...rgb.subarray(6)], 'rows with filter byte 0');
-});
-
-t.test('renderChart draws one PNG for any number of examples', async (t) => {
-  const summary = (name) => ({ name, runs: 5, coldMs: 2500, compileCacheMs: null, restoreMs: 150, rssBeforeCheckpoint: 1e8, imageBytes: 5e7, imageNoShrinkBytes: 8e7 });
-  const png = renderChart([summary('hello'), summary('realistic')]);
-  t.equal(png.toString('ascii', 12, 16), 'IHDR');
 });
 
 t.test('targets say by how much a miss is', async (t) => {
