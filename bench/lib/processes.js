@@ -1,7 +1,7 @@
 'use strict';
 // Starting and stopping what the benchmark runs. Everything is stopped by its
 // own PID; output goes to a log file opened for append (a restored process
-// re-opens it by path, DESIGN.md 3.8), never to a pipe held by this process.
+// re-opens it by path), never to a pipe held by this process.
 const { spawn } = require('node:child_process');
 const { openSync, closeSync } = require('node:fs');
 const net = require('node:net');
