@@ -43,8 +43,10 @@ t.test('CRIU restore time from its log', async (t) => {
   t.ok(Number.isNaN(criuRestoreMsFromLog('(00.1) Error (criu/cr-restore.c:2320): Restoring FAILED.')));
 });
 
-t.test('renderReport writes every section from a results.json', async (t) => {
-  const { renderReport } = require('../lib/report');
+const { renderReport } = require('../lib/report');
+
+/** A report of one `realistic` example that misses all three targets, with `overrides` on its summary. */
+function reportOf(overrides = {}) {
   const summary = {
     name: 'realistic', description: 'x', runs: 5, coldMs: 2000, compileCacheMs: 1900, restoreMs: 250, criuRestoreMs: 120, cracStartMs: 60,
     restoreShareOfCold: 0.125, speedup: 8, checkpointMs: 300, checkpointCommandMs: 5000, imageBytes: 150 * 2 ** 20,
@@ -52,13 +54,39 @@ t.test('renderReport writes every section from a results.json', async (t) => {
     rssCold: 1e8, rssRestore: 9e7, rssColdAfterLoad: 1.1e8, rssRestoreAfterLoad: 9.5e7, p50Cold: 1, p99Cold: 5, p50Restore: 1,
     p99Restore: 6, p99CompileCache: 5, p99ColdRange: [4, 6], p99RestoreRange: [5, 7], p99ColdAfterFirst10: 4, p99RestoreAfterFirst10: 4.5, p99RestoreWorseRuns: 3,
     slowestCold: [{ index: 0, step: 'GET /health', ms: 9 }], slowestRestore: [{ index: 1, step: 'GET /api/orders', ms: 8 }],
+    ...overrides,
   };
   const machine = { cpu: 'cpu', memory: '24 GiB', os: 'Linux', node: 'v24.9.0', criu: '4.1.1', libraries: 'fastify 5', load: '0.5 / 0.7' };
-  const report = renderReport({ command: 'pnpm bench', machine, runs: 5, requests: 1000, compileCache: true, durationS: 120, summaries: [summary] });
+  return renderReport({ command: 'pnpm bench', machine, runs: 5, requests: 1000, compileCache: true, durationS: 120, summaries: [summary] });
+}
+
+/** The report's paragraphs of text: everything but headings, tables and images. */
+const paragraphsOf = (report) => report.split(/\n\n+/).filter((p) => p.trim() && !/^(#|\||!\[)/.test(p));
+
+t.test('renderReport writes every section from a results.json', async (t) => {
+  const report = reportOf();
   for (const heading of ['## Machine', '## Targets (`realistic`)', '## Start: time to the first HTTP 200', '### Where the restore time goes', '## Memory: image size and RSS', '## Latency of the first 1000 requests']) {
     t.ok(report.includes(heading), heading);
   }
+  t.match(report, /!\[[^\]]+\]\(chart\.svg\)/, 'the chart');
   t.match(report, /\*\*missed\*\*: 2\.5 % of the cold start over the limit \(about 50 ms\)/, 'restore target missed by 2.5 points');
-  t.match(report, /Restore: 250 ms to the first 200/, 'with its explanation');
+  t.match(report, /Restore: 250 ms to the first 200 .* Largest part first: CRIU restore 120 ms, the rest 70 ms, `crac` command start 60 ms\./, 'the restore in its parts');
+  t.match(report, /Image: 150\.0 MB against 200\.0 MB of RSS .* from 200\.0 MB to 190\.0 MB; without it the image was 170\.0 MB\./, 'the image against the RSS');
   t.match(report, /higher one in 3 of 5 runs/, 'tail latency compared run by run');
+});
+
+t.test('the report states what the run measured, and no prose of its own', async (t) => {
+  const missed = paragraphsOf(reportOf());
+  t.equal(missed.length, 4, 'the header and one paragraph per missed target');
+  for (const paragraph of missed) t.match(paragraph, /\d/, `states numbers: ${paragraph.slice(0, 40)}`);
+  const met = paragraphsOf(reportOf({ restoreShareOfCold: 0.05, imageShareOfRss: 0.3, p99Restore: 4 }));
+  t.equal(met.length, 1, 'all targets met: the header only');
+});
+
+t.test('the report links only to files in the repository', async (t) => {
+  const { existsSync } = require('node:fs');
+  const { join } = require('node:path');
+  const links = [...reportOf().matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]);
+  t.same(links, ['results.json', '../docs/benchmark.md', 'chart.svg']);
+  for (const link of links) t.ok(existsSync(join(__dirname, '..', link)), link);
 });
