@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { prepareImageDir, readCheckpointFailure, readImageState } from '../image/imageDir.js';
 import type { ImageMeta } from '../image/imageMeta.js';
-import { TRIGGER_SIGNAL, triggerRequestPath, type TriggerRequest } from '../launch/trigger.js';
+import { LAUNCH_ENV, TRIGGER_SIGNAL, triggerRequestPath, type TriggerRequest } from '../launch/protocol.js';
 import { type Command, say, splitAtDashDash, UsageError } from './command.js';
 import { forwardSignals, launchApp, type LaunchedApp } from './launchApp.js';
 import { waitForUrl, warmUp } from './warmup.js';
@@ -86,7 +86,7 @@ interface LaunchPlan {
 
 async function launchAndCheckpoint(command: string[], imageDir: string, plan: LaunchPlan): Promise<number> {
   prepareImageDir(imageDir);
-  const app = await launchApp(command, { env: { CRAC_ENGINE: 'criu', CRAC_CHECKPOINT_TO: imageDir }, readyPipe: !plan.readyUrl });
+  const app = await launchApp(command, { env: { [LAUNCH_ENV.engine]: 'criu', [LAUNCH_ENV.imageDir]: imageDir }, readyPipe: !plan.readyUrl });
   let ended = false;
   void app.exited.then(() => (ended = true), () => (ended = true));
   say(`started ${command.join(' ')} (pid ${app.pid})`);

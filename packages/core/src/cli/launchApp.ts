@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { resolve } from 'node:path';
+import { LAUNCH_ENV, READY_FD, READY_MESSAGE } from '../launch/protocol.js';
 import { ioUringBlockerPath, loadBridge } from '../native/bridge.js';
 
 /** An app started by `crac run` or `crac checkpoint`, ready to be checkpointed. */
@@ -44,10 +45,10 @@ export async function launchApp(command: string[], options: LaunchOptions): Prom
   const [readyRead, readyWrite] = options.readyPipe ? bridge.pipe() : [-1, -1];
 
   const nodeOptions = [process.env.NODE_OPTIONS, `--require ${JSON.stringify(PRELOAD)}`].filter(Boolean).join(' ');
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, NODE_OPTIONS: nodeOptions, CRAC_TRIGGER: 'signal' };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, NODE_OPTIONS: nodeOptions, [LAUNCH_ENV.trigger]: 'signal' };
   env.LD_PRELOAD = withIoUringBlocker(process.env.LD_PRELOAD);
-  if (options.readyPipe) env.CRAC_READY_FD = '3';
-  else delete env.CRAC_READY_FD;
+  if (options.readyPipe) env[LAUNCH_ENV.readyFd] = String(READY_FD);
+  else delete env[LAUNCH_ENV.readyFd];
 
   let child: ChildProcess;
   try {
@@ -108,7 +109,7 @@ function waitForReady(fd: number): Promise<void> {
     pipe.setEncoding('utf8');
     pipe.on('data', (chunk: string) => {
       text += chunk;
-      if (text.includes('ready\n')) {
+      if (text.includes(READY_MESSAGE)) {
         pipe.destroy();
         resolveReady();
       }

@@ -3,6 +3,7 @@ import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type Command, say, splitAtDashDash, UsageError } from './command.js';
 import { forwardSignals, launchApp } from './launchApp.js';
+import { LAUNCH_ENV } from '../launch/protocol.js';
 
 const help = `Usage: crac run [--image DIR] -- <command...>
 
@@ -25,8 +26,8 @@ export const runCommand: Command = {
     const { options, command } = splitAtDashDash(argv);
     const { values } = parseArgs({ args: options, options: { image: { type: 'string' } } });
     if (command.length === 0) throw new UsageError('give the command to start after --');
-    const env: Record<string, string> = { CRAC_ENGINE: 'criu' };
-    if (values.image) env.CRAC_CHECKPOINT_TO = resolve(values.image);
+    const env: Record<string, string> = { [LAUNCH_ENV.engine]: 'criu' };
+    if (values.image) env[LAUNCH_ENV.imageDir] = resolve(values.image);
     const app = await launchApp(command, { env, readyPipe: false });
     say(`started ${command.join(' ')} (pid ${app.pid}); checkpoint it with: crac checkpoint --pid ${app.pid} --image DIR`);
     const stopForwarding = forwardSignals(app);

@@ -3,6 +3,7 @@
  * `crac checkpoint -- cmd`: enables the checkpoint trigger in any Node app,
  * even one that does not import node-crac itself.
  */
+import { LAUNCH_ENV } from './protocol.js';
 import { installCheckpointTrigger } from './trigger.js';
 
-if (process.env.CRAC_TRIGGER === 'signal') installCheckpointTrigger();
+if (process.env[LAUNCH_ENV.trigger] === 'signal') installCheckpointTrigger();

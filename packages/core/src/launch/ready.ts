@@ -1,4 +1,5 @@
 import { closeSync, writeSync } from 'node:fs';
+import { LAUNCH_ENV, READY_MESSAGE } from './protocol.js';
 
 // `crac checkpoint` hands the app the write end of a pipe and names it in
 // CRAC_READY_FD. The variable is taken out of the environment at once, so that
@@ -7,9 +8,9 @@ import { closeSync, writeSync } from 'node:fs';
 const key = Symbol.for('node-crac.readyFd');
 const store = globalThis as unknown as Record<symbol, number | null | undefined>;
 if (store[key] === undefined) {
-  const fd = Number(process.env.CRAC_READY_FD);
+  const fd = Number(process.env[LAUNCH_ENV.readyFd]);
   store[key] = Number.isInteger(fd) && fd > 2 ? fd : null;
-  delete process.env.CRAC_READY_FD;
+  delete process.env[LAUNCH_ENV.readyFd];
 }
 
 /**
@@ -22,7 +23,7 @@ export function notifyReady(): boolean {
   if (fd === null || fd === undefined) return false;
   store[key] = null;
   try {
-    writeSync(fd, 'ready\n');
+    writeSync(fd, READY_MESSAGE);
     return true;
   } catch {
     return false; // the launcher is gone

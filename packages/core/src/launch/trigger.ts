@@ -1,23 +1,11 @@
 import { lstatSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { debuglog } from 'node:util';
 import { checkpointRestore } from '../cycle/checkpointRestore.js';
 import { markCheckpointFailed } from '../image/imageDir.js';
+import { LAUNCH_ENV, TRIGGER_SIGNAL, type TriggerRequest, triggerRequestPath } from './protocol.js';
 
 const debug = debuglog('crac');
 
-/** Where `crac checkpoint --pid` leaves its request (image directory, leaveRunning) before signalling. */
-export function triggerRequestPath(pid: number): string {
-  return join(tmpdir(), `node-crac-trigger-${pid}.json`);
-}
-
-export interface TriggerRequest {
-  imageDir?: string;
-  leaveRunning?: boolean;
-}
-
-export const TRIGGER_SIGNAL = 'SIGUSR2';
 const installed = Symbol.for('node-crac.trigger');
 
 /**
@@ -44,8 +32,8 @@ async function triggeredCheckpoint(): Promise<void> {
   const request = takeRequest();
   // A request comes from `crac checkpoint --pid`, which means a real image whatever CRAC_ENGINE says.
   const engine = request.imageDir ? 'criu' : undefined;
-  const imageDir = request.imageDir ?? (process.env.CRAC_CHECKPOINT_TO || undefined);
-  const leaveRunning = request.leaveRunning ?? process.env.CRAC_LEAVE_RUNNING === '1';
+  const imageDir = request.imageDir ?? (process.env[LAUNCH_ENV.imageDir] || undefined);
+  const leaveRunning = request.leaveRunning ?? process.env[LAUNCH_ENV.leaveRunning] === '1';
   try {
     const result = await checkpointRestore({ engine, imageDir, leaveRunning });
     debug('triggered checkpoint: %s', result.outcome);
