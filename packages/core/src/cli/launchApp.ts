@@ -27,7 +27,8 @@ export interface LaunchOptions {
 const PRELOAD = resolve(__dirname, '../launch/preload.js');
 
 /**
- * Starts `command` so that CRIU can dump it (DESIGN.md 3.6 and 4): stdout and
+ * Starts `command` so that CRIU can dump it (docs/checkpoint-mechanism.md §6,
+ * docs/restored-copies.md §2 and §3): stdout and
  * stderr are real pipes relayed to ours (never libuv's socketpairs, never an
  * IPC channel), stdin is /dev/null, io_uring_setup fails with ENOSYS (an
  * LD_PRELOAD library, inherited through the environment), and the checkpoint

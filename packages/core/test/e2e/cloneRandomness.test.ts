@@ -2,7 +2,7 @@ import t from 'tap';
 import { checkpointFixture, criuUsable, getJson, leftOver, newToken, PROBE_FIXTURE, startCrac } from './harness.js';
 
 // Two copies of one image, restored at the same time (each `crac restore` in
-// its own PID namespace), must not share random state (DESIGN.md section 4).
+// its own PID namespace), must not share random state (docs/restored-copies.md §4).
 
 type Draw = Record<'randomBytes' | 'randomBytesAsync' | 'randomUUID' | 'getRandomValues' | 'randomInt' | 'mathRandom', string | number>;
 interface RandomReport {

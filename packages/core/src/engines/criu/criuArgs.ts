@@ -28,8 +28,8 @@ export interface RestoreFds {
 
 /**
  * `criu restore` in the foreground, re-attaching the status pipe and the stdio
- * pipes and files (--inherit-fd, DESIGN.md 3.3 and 3.6) and exec'ing the restore
- * helper's waiter in CRIU's place (--exec-cmd, DESIGN.md 3.7).
+ * pipes and files (--inherit-fd, docs/checkpoint-mechanism.md §5 and §6) and exec'ing
+ * the restore helper's waiter in CRIU's place (--exec-cmd, docs/checkpoint-mechanism.md §8).
  */
 export function restoreArgs(criuPath: string, imageDir: string, meta: ImageMeta, fds: RestoreFds, logName: string, waiter: string[]): string[] {
   const inherit = [`fd[${fds.payload}]:pipe:[${meta.statusPipe.inode}]`];
