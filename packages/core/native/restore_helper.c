@@ -4,18 +4,20 @@
  *   crac_restore_helper launch <parent-pid> <criu> <criu args...>
  *     Dies with its parent (PR_SET_PDEATHSIG), makes a new PID and mount namespace
  *     whose PID 1 runs `criu restore` (so many copies of one image can run at once,
- *     DESIGN.md 3.4), forwards signals to it and exits with its status.
+ *     each with the pids it was dumped with), forwards signals to it and exits with
+ *     its status.
  *
  *   crac_restore_helper wait
  *     Run by CRIU as `--exec-cmd` once the tree is restored: it replaces CRIU as
  *     PID 1 of the namespace, i.e. the restored root's parent. Forwards signals,
- *     reaps, and exits with the app's status (128+n for a signal), DESIGN.md 3.7.
+ *     reaps, and exits with the app's status (128+n for a signal), as a shell would.
  *
  * When the launcher dies (even by SIGKILL) PID 1 gets SIGKILL, and the kernel
  * then kills every process of the namespace: no orphaned server is left.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -34,15 +36,24 @@ static void forward(int sig) {
   if (target > 0) kill(target, sig);
 }
 
-static void forward_signals(void) {
+static int forward_signals(void) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = forward;
   sigfillset(&sa.sa_mask);
-  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) sigaction(forwarded[i], &sa, NULL);
+  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) {
+    if (sigaction(forwarded[i], &sa, NULL) != 0) {
+      fprintf(stderr, "crac_restore_helper: sigaction(%s): %s\n", strsignal(forwarded[i]), strerror(errno));
+      return -1;
+    }
+  }
   sigset_t none;
   sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
+  if (sigprocmask(SIG_SETMASK, &none, NULL) != 0) {
+    perror("crac_restore_helper: sigprocmask");
+    return -1;
+  }
+  return 0;
 }
 
 /* Exit code of a shell for a wait status: the code, or 128+n for signal n. */
@@ -67,7 +78,17 @@ static int wait_for(pid_t pid) {
 }
 
 static int launch(pid_t parent, char **criu_argv) {
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) return 1;
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
+    perror("crac_restore_helper: prctl(PR_SET_PDEATHSIG)");
+    return 1;
+  }
+  /* Checked after PR_SET_PDEATHSIG: a parent gone before it would never kill us. */
+  pid_t actual = getppid();
+  if (actual != parent) {
+    fprintf(stderr, "crac_restore_helper: <parent-pid> %d is not our parent (that is %d): the parent is gone or the pid is wrong\n",
+            (int)parent, (int)actual);
+    return 1;
+  }
   if (unshare(CLONE_NEWPID | CLONE_NEWNS) != 0) {
     perror("crac_restore_helper: unshare(CLONE_NEWPID|CLONE_NEWNS) (needs root)");
     return 1;
@@ -84,12 +105,26 @@ static int launch(pid_t parent, char **criu_argv) {
   }
   if (child == 0) {
     /* PID 1 of the new namespace. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
+      perror("crac_restore_helper: prctl(PR_SET_PDEATHSIG) in the namespace");
+      _exit(1);
+    }
     close(alive[1]);
     struct pollfd pfd = { .fd = alive[0], .events = POLLIN };
-    if (poll(&pfd, 1, 0) != 0) _exit(1); /* launcher died before PDEATHSIG was set */
+    int ready = poll(&pfd, 1, 0);
+    if (ready < 0) {
+      perror("crac_restore_helper: poll");
+      _exit(1);
+    }
+    if (ready > 0) { /* launcher died before PDEATHSIG was set */
+      fprintf(stderr, "crac_restore_helper: the launcher died before the restore started\n");
+      _exit(1);
+    }
     close(alive[0]);
-    setsid(); /* a terminal's ^C reaches the launcher only, which forwards it once */
+    if (setsid() < 0) { /* a terminal's ^C reaches the launcher only, which forwards it once */
+      perror("crac_restore_helper: setsid");
+      _exit(1);
+    }
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
         mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) {
       perror("crac_restore_helper: mount /proc");
@@ -101,36 +136,59 @@ static int launch(pid_t parent, char **criu_argv) {
   }
   close(alive[0]);
   target = child;
-  forward_signals();
+  if (forward_signals() != 0) {
+    kill(child, SIGKILL);
+    wait_for(child);
+    return 1;
+  }
   return wait_for(child);
 }
 
-/* CRIU exec'd us in its own place: our only child is the restored root. */
+/* CRIU exec'd us in its own place: our only child is the restored root. -1 once it has said why not. */
 static pid_t restored_root(void) {
   char path[64];
   snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
   FILE *f = fopen(path, "r");
-  int pid = -1;
-  if (f) {
-    if (fscanf(f, "%d", &pid) != 1) pid = -1;
-    fclose(f);
+  if (!f) {
+    fprintf(stderr, "crac_restore_helper: cannot open %s: %s\n", path, strerror(errno));
+    return -1;
   }
+  int pid = -1;
+  if (fscanf(f, "%d", &pid) != 1 || pid <= 0) {
+    fprintf(stderr, "crac_restore_helper: no restored process to wait for (run by criu --exec-cmd only)\n");
+    pid = -1;
+  }
+  fclose(f);
   return (pid_t)pid;
 }
 
 static int restore_wait(void) {
   target = restored_root();
-  if (target <= 0) {
-    fprintf(stderr, "crac_restore_helper: no restored process to wait for (run by criu --exec-cmd only)\n");
-    return 1;
-  }
-  forward_signals();
+  if (target <= 0 || forward_signals() != 0) return 1;
   return wait_for(target);
+}
+
+/* Decimal digits only, 1..INT_MAX: atoi would take "", "12abc" or " -3" without a word. */
+static int parse_pid(const char *s, pid_t *out) {
+  if (*s < '0' || *s > '9') return -1;
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (errno != 0 || *end != '\0' || v <= 0 || v > INT_MAX) return -1;
+  *out = (pid_t)v;
+  return 0;
 }
 
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "wait") == 0) return restore_wait();
-  if (argc >= 4 && strcmp(argv[1], "launch") == 0) return launch((pid_t)atoi(argv[2]), argv + 3);
+  if (argc >= 4 && strcmp(argv[1], "launch") == 0) {
+    pid_t parent;
+    if (parse_pid(argv[2], &parent) != 0) {
+      fprintf(stderr, "crac_restore_helper: bad <parent-pid> \"%s\": expected a process id (a positive decimal integer)\n", argv[2]);
+      return 2;
+    }
+    return launch(parent, argv + 3);
+  }
   fprintf(stderr, "usage: crac_restore_helper launch <parent-pid> <criu> <args...> | wait\n");
   return 2;
 }
