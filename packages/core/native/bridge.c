@@ -1,5 +1,5 @@
 /*
- * node-crac native bridge: only what JavaScript cannot do (DESIGN.md section 3).
+ * node-crac native bridge: only what JavaScript cannot do.
  *
  *   pipe()            a real pipe (not libuv's socketpairs), both ends O_CLOEXEC
  *   checkpointSelf()  dump this process with CRIU and block until restored or failed
@@ -10,49 +10,47 @@
 #define NAPI_VERSION 8
 #include <node_api.h>
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define THROW_ERRNO(env, what)                                               \
-  do {                                                                       \
-    char msg_[256];                                                          \
-    snprintf(msg_, sizeof msg_, "%s: %s", (what), strerror(errno));          \
-    napi_throw_error((env), NULL, msg_);                                     \
-    return NULL;                                                             \
-  } while (0)
-
 #define NAPI_OK(env, call)                                                   \
   do {                                                                       \
-    if ((call) != napi_ok) {                                                 \
-      napi_throw_error((env), NULL, "node-crac bridge: N-API call failed: " #call); \
-      return NULL;                                                           \
-    }                                                                        \
+    if ((call) != napi_ok) return throw_napi((env), #call);                  \
   } while (0)
 
-/* Copies a JS string array into a NULL-terminated argv (malloc'd, before any fork). */
-static char **string_array(napi_env env, napi_value array) {
-  uint32_t n = 0;
-  if (napi_get_array_length(env, array, &n) != napi_ok) return NULL;
-  char **argv = calloc(n + 1, sizeof(char *));
-  for (uint32_t i = 0; i < n; i++) {
-    napi_value item;
-    size_t len = 0;
-    if (napi_get_element(env, array, i, &item) != napi_ok ||
-        napi_get_value_string_utf8(env, item, NULL, 0, &len) != napi_ok) return NULL;
-    argv[i] = malloc(len + 1);
-    napi_get_value_string_utf8(env, item, argv[i], len + 1, &len);
-  }
-  return argv;
+static napi_value throw_errno(napi_env env, const char *what, int err) {
+  char msg[256];
+  snprintf(msg, sizeof msg, "node-crac bridge: %s: %s", what, strerror(err));
+  napi_throw_error(env, NULL, msg);
+  return NULL;
+}
+
+/* Throws "<call> failed", unless the failed call left a JavaScript exception pending. */
+static napi_value throw_napi(napi_env env, const char *call) {
+  const napi_extended_error_info *info = NULL;
+  const char *why = "unknown N-API error";
+  /* Read first: every N-API call, napi_is_exception_pending too, resets the last error. */
+  if (napi_get_last_error_info(env, &info) == napi_ok && info && info->error_message) why = info->error_message;
+  bool pending = false;
+  if (napi_is_exception_pending(env, &pending) == napi_ok && pending) return NULL;
+  char msg[512];
+  snprintf(msg, sizeof msg, "node-crac bridge: N-API call failed: %s: %s", call, why);
+  napi_throw_error(env, NULL, msg);
+  return NULL;
 }
 
 static void free_argv(char **argv) {
@@ -61,20 +59,86 @@ static void free_argv(char **argv) {
   free(argv);
 }
 
+/* Copies a JS string array into a NULL-terminated argv (malloc'd, before any fork); NULL once it has thrown. */
+static char **string_array(napi_env env, napi_value array) {
+  char **argv = NULL;
+  bool is_array = false;
+  uint32_t n = 0;
+  if (napi_is_array(env, array, &is_array) != napi_ok) {
+    throw_napi(env, "napi_is_array");
+    goto err;
+  }
+  if (is_array && napi_get_array_length(env, array, &n) != napi_ok) {
+    throw_napi(env, "napi_get_array_length");
+    goto err;
+  }
+  if (n == 0) {
+    napi_throw_type_error(env, NULL, "criuArgv must be a non-empty string array");
+    goto err;
+  }
+  argv = calloc((size_t)n + 1, sizeof *argv);
+  if (!argv) {
+    throw_errno(env, "calloc", errno);
+    goto err;
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value item;
+    size_t len = 0;
+    if (napi_get_element(env, array, i, &item) != napi_ok) {
+      throw_napi(env, "napi_get_element");
+      goto err;
+    }
+    napi_status st = napi_get_value_string_utf8(env, item, NULL, 0, &len);
+    if (st == napi_string_expected) {
+      char msg[64];
+      snprintf(msg, sizeof msg, "criuArgv[%u] is not a string", i);
+      napi_throw_type_error(env, NULL, msg);
+      goto err;
+    }
+    if (st != napi_ok) {
+      throw_napi(env, "napi_get_value_string_utf8");
+      goto err;
+    }
+    argv[i] = malloc(len + 1);
+    if (!argv[i]) {
+      throw_errno(env, "malloc", errno);
+      goto err;
+    }
+    if (napi_get_value_string_utf8(env, item, argv[i], len + 1, &len) != napi_ok) {
+      throw_napi(env, "napi_get_value_string_utf8");
+      goto err;
+    }
+  }
+  return argv;
+err:
+  free_argv(argv); /* stops at the first slot not filled yet: calloc zeroed them */
+  return NULL;
+}
+
 static napi_value make_pipe(napi_env env, napi_callback_info info) {
   (void)info;
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) THROW_ERRNO(env, "pipe2");
-  napi_value result, rd, wr;
-  NAPI_OK(env, napi_create_array_with_length(env, 2, &result));
-  NAPI_OK(env, napi_create_int32(env, fds[0], &rd));
-  NAPI_OK(env, napi_create_int32(env, fds[1], &wr));
-  NAPI_OK(env, napi_set_element(env, result, 0, rd));
-  NAPI_OK(env, napi_set_element(env, result, 1, wr));
+  if (pipe2(fds, O_CLOEXEC) != 0) return throw_errno(env, "pipe2", errno);
+  napi_value result = NULL, rd, wr;
+  if (napi_create_array_with_length(env, 2, &result) != napi_ok ||
+      napi_create_int32(env, fds[0], &rd) != napi_ok ||
+      napi_create_int32(env, fds[1], &wr) != napi_ok ||
+      napi_set_element(env, result, 0, rd) != napi_ok ||
+      napi_set_element(env, result, 1, wr) != napi_ok) {
+    result = throw_napi(env, "creating the [readFd, writeFd] array");
+    goto err;
+  }
+  return result;
+err:
+  close(fds[0]);
+  close(fds[1]);
   return result;
 }
 
-/* Async-signal-safe helpers for the forked side (the parent has other threads). */
+/*
+ * Async-signal-safe helpers for the forked side (the parent has other threads).
+ * Nothing is left to report a failed write of the status pipe to, so it is dropped.
+ */
 static void write_all(int fd, const char *s) {
   size_t len = strlen(s);
   while (len > 0) {
@@ -84,6 +148,25 @@ static void write_all(int fd, const char *s) {
     s += n;
     len -= (size_t)n;
   }
+}
+
+/* Writes its string arguments, up to a NULL, to the status pipe. */
+static void say(int fd, ...) {
+  va_list ap;
+  va_start(ap, fd);
+  for (const char *s; (s = va_arg(ap, const char *));) write_all(fd, s);
+  va_end(ap);
+}
+
+/* strerror() may take locale locks that another thread held at fork time. */
+static const char *errtext(int err) {
+#ifdef __GLIBC_PREREQ
+#if __GLIBC_PREREQ(2, 32)
+  const char *s = strerrordesc_np(err);
+  return s ? s : "unknown error";
+#endif
+#endif
+  return strerror(err);
 }
 
 static void format_int(char *out, int value) {
@@ -96,20 +179,110 @@ static void format_int(char *out, int value) {
   *out = 0;
 }
 
-/* Runs argv to completion with only stdio of the app's descriptors; returns its wait status, or -1. */
-static int run_and_wait(char **argv) {
+#define NOT_STARTED "criu dump not started: "
+#define FAILED "criu dump failed: "
+
+struct linux_dirent64 {
+  uint64_t d_ino;
+  int64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[];
+};
+
+/* Closes every descriptor from 3 up but `keep`, so that CRIU inherits only stdio of the app's. */
+static int close_fds_except(int keep) {
+  int closed = keep < 3 ? syscall(SYS_close_range, 3, ~0U, 0) == 0
+                        : (keep == 3 || syscall(SYS_close_range, 3, keep - 1, 0) == 0) &&
+                              syscall(SYS_close_range, keep + 1, ~0U, 0) == 0;
+  if (closed) return 0;
+  if (errno != ENOSYS && errno != EINVAL) return -1;
+
+  /* No close_range (before Linux 5.9, or filtered): close what /proc lists, with getdents64 (no malloc). */
+  int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    char buf[4096];
+    long n;
+    while ((n = syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0) {
+      for (long off = 0; off < n;) {
+        struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+        int fd = 0;
+        const char *p = d->d_name;
+        for (; *p >= '0' && *p <= '9'; p++) fd = fd * 10 + (*p - '0');
+        if (!*p && p != d->d_name && fd > 2 && fd != keep && fd != dir) close(fd);
+        off += d->d_reclen;
+      }
+    }
+    int err = errno;
+    close(dir);
+    errno = err;
+    return n == 0 ? 0 : -1;
+  }
+
+  /* No /proc either: try every descriptor below the limit. */
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return -1;
+  for (rlim_t fd = 3; fd < rl.rlim_cur; fd++)
+    if ((int)fd != keep) close((int)fd);
+  return 0;
+}
+
+/*
+ * Runs argv to completion; returns its wait status, or -1 once it has said why
+ * on the status pipe. The child tells a failed exec (or descriptor cleanup)
+ * apart from criu's own exit status through a close-on-exec pipe: EOF there
+ * means execv succeeded.
+ */
+static int run_and_wait(char **argv, int status_fd) {
+  int result = -1, err_pipe[2];
+  if (pipe2(err_pipe, O_CLOEXEC) != 0) {
+    say(status_fd, NOT_STARTED, "pipe2: ", errtext(errno), NULL);
+    return -1;
+  }
   pid_t pid = fork();
-  if (pid < 0) return -1;
+  if (pid < 0) {
+    say(status_fd, NOT_STARTED, "fork: ", errtext(errno), NULL);
+    close(err_pipe[1]);
+    goto out;
+  }
   if (pid == 0) {
-    syscall(SYS_close_range, 3, ~0U, 0);
-    execv(argv[0], argv);
+    int failure[2] = { 0, 0 }; /* which call failed (0: closing descriptors, 1: execv), its errno */
+    close(err_pipe[0]);
+    if (close_fds_except(err_pipe[1]) != 0) {
+      failure[1] = errno;
+    } else {
+      execv(argv[0], argv);
+      failure[0] = 1;
+      failure[1] = errno;
+    }
+    if (write(err_pipe[1], failure, sizeof failure) != (ssize_t)sizeof failure) _exit(126);
     _exit(127);
   }
-  int status;
+  close(err_pipe[1]);
+  int failure[2];
+  ssize_t n;
+  while ((n = read(err_pipe[0], failure, sizeof failure)) < 0 && errno == EINTR) {}
+  int read_err = errno, status;
   while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return -1;
+    if (errno != EINTR) {
+      say(status_fd, FAILED, "waitpid: ", errtext(errno), NULL);
+      goto out;
+    }
   }
-  return status;
+  if (n < 0) {
+    say(status_fd, FAILED, "read (exec error pipe): ", errtext(read_err), NULL);
+  } else if (n == (ssize_t)sizeof failure && failure[0]) {
+    say(status_fd, NOT_STARTED, "could not execute ", argv[0], ": ", errtext(failure[1]), NULL);
+  } else if (n == (ssize_t)sizeof failure) {
+    say(status_fd, NOT_STARTED, "closing inherited descriptors (close_range): ", errtext(failure[1]), NULL);
+  } else if (n > 0) {
+    say(status_fd, NOT_STARTED, "short read from the exec error pipe", NULL);
+  } else {
+    result = status;
+  }
+out:
+  close(err_pipe[0]);
+  return result;
 }
 
 /*
@@ -117,37 +290,63 @@ static int run_and_wait(char **argv) {
  * then reports on the status pipe. After a successful dump without -R nobody
  * reads the report.
  */
-static void grandchild(pid_t parent_before, int status_fd, char **criu_argv) {
-  for (int tries = 0; getppid() == parent_before && tries < 100000; tries++) usleep(10);
+static void grandchild(pid_t node, pid_t middle, int status_fd, char **criu_argv) {
+  for (int tries = 0; getppid() == middle && tries < 100000; tries++) usleep(10);
+
+  /*
+   * An orphan goes to the nearest child subreaper, or to PID 1 of the namespace:
+   * that is node itself if node is either. CRIU cannot dump a tree it belongs to.
+   */
+  pid_t parent = getppid();
+  if (parent == middle || parent == node) {
+    char num[16];
+    format_int(num, (int)parent);
+    say(status_fd, NOT_STARTED, "the dump helper did not leave node's process tree (its parent is pid ", num,
+        parent == node ? ", node itself: is node a child subreaper or PID 1 of its namespace?)" : ", which did not exit)",
+        NULL);
+    _exit(1);
+  }
 
   sigset_t all;
   sigemptyset(&all);
-  sigprocmask(SIG_SETMASK, &all, NULL);
-  signal(SIGPIPE, SIG_IGN);
+  if (sigprocmask(SIG_SETMASK, &all, NULL) != 0) {
+    say(status_fd, NOT_STARTED, "sigprocmask: ", errtext(errno), NULL);
+    _exit(1);
+  }
+  if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+    say(status_fd, NOT_STARTED, "signal(SIGPIPE): ", errtext(errno), NULL);
+    _exit(1);
+  }
   umask(077); /* CRIU's files hold all process memory: 0600, including those it writes after post-dump */
 
-  int status = run_and_wait(criu_argv);
-  char msg[160], num[16];
+  int status = run_and_wait(criu_argv, status_fd);
+  if (status == -1) _exit(1);
+  char num[16];
   if (status == 0) {
     write_all(status_fd, "ok");
+  } else if (WIFEXITED(status)) {
+    format_int(num, WEXITSTATUS(status));
+    say(status_fd, FAILED, "exit status ", num, NULL);
   } else {
-    strcpy(msg, "criu dump failed: ");
-    if (status == -1) {
-      strcat(msg, "could not start criu");
-    } else if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-      strcat(msg, "could not execute ");
-      strncat(msg, criu_argv[0], sizeof msg - strlen(msg) - 1);
-    } else if (WIFEXITED(status)) {
-      format_int(num, WEXITSTATUS(status));
-      strcat(msg, "exit status ");
-      strcat(msg, num);
-    } else {
-      format_int(num, WTERMSIG(status));
-      strcat(msg, "killed by signal ");
-      strcat(msg, num);
-    }
-    write_all(status_fd, msg);
+    format_int(num, WTERMSIG(status));
+    say(status_fd, FAILED, "killed by signal ", num, NULL);
   }
+  _exit(0);
+}
+
+/* The middle child: forks the grandchild and exits, so that the grandchild is orphaned. */
+static void middle_child(pid_t node, int status_fd, char **criu_argv) {
+  if (setsid() < 0) {
+    say(status_fd, NOT_STARTED, "setsid: ", errtext(errno), NULL);
+    _exit(1);
+  }
+  pid_t me = getpid();
+  pid_t gc = fork();
+  if (gc < 0) {
+    say(status_fd, NOT_STARTED, "fork: ", errtext(errno), NULL);
+    _exit(1);
+  }
+  if (gc == 0) grandchild(node, me, status_fd, criu_argv);
   _exit(0);
 }
 
@@ -156,58 +355,107 @@ static void grandchild(pid_t parent_before, int status_fd, char **criu_argv) {
  * Blocks the calling (main) thread in read() until EOF on the status pipe, so no
  * JavaScript runs during the dump. Returns what was read: the status text if this
  * process was not dumped away, the restore payload if this is a restored copy (the
- * caller tells the two apart by the read end's inode).
+ * caller tells the two apart by the read end's inode). The write end is closed on
+ * every path.
  */
 static napi_value checkpoint_self(napi_env env, napi_callback_info info) {
   size_t argc = 3;
-  napi_value args[3];
-  NAPI_OK(env, napi_get_cb_info(env, info, &argc, args, NULL, NULL));
+  napi_value args[3], result = NULL;
+  int read_fd = -1, write_fd = -1;
+  char **criu_argv = NULL;
+  char *buf = NULL;
+
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok) return throw_napi(env, "napi_get_cb_info");
   if (argc < 3) {
     napi_throw_type_error(env, NULL, "checkpointSelf(criuArgv, readFd, writeFd)");
     return NULL;
   }
-  int read_fd, write_fd;
-  NAPI_OK(env, napi_get_value_int32(env, args[1], &read_fd));
-  NAPI_OK(env, napi_get_value_int32(env, args[2], &write_fd));
-  char **criu_argv = string_array(env, args[0]);
-  if (!criu_argv || !criu_argv[0]) {
-    free_argv(criu_argv);
-    napi_throw_type_error(env, NULL, "criuArgv must be a non-empty string array");
-    return NULL;
+  if (napi_get_value_int32(env, args[2], &write_fd) != napi_ok) {
+    write_fd = -1;
+    throw_napi(env, "napi_get_value_int32(writeFd)");
+    goto out;
   }
+  if (napi_get_value_int32(env, args[1], &read_fd) != napi_ok) {
+    throw_napi(env, "napi_get_value_int32(readFd)");
+    goto out;
+  }
+  /* Checked before the fork: after it, this thread reads to EOF whatever happens. */
+  if (fcntl(read_fd, F_GETFD) < 0) {
+    throw_errno(env, "checkpointSelf: readFd", errno);
+    goto out;
+  }
+  if (fcntl(write_fd, F_GETFD) < 0) {
+    throw_errno(env, "checkpointSelf: writeFd", errno);
+    write_fd = -1;
+    goto out;
+  }
+  criu_argv = string_array(env, args[0]);
+  if (!criu_argv) goto out;
 
+  pid_t node = getpid();
   pid_t child = fork();
   if (child < 0) {
-    free_argv(criu_argv);
-    close(write_fd);
-    THROW_ERRNO(env, "fork");
+    throw_errno(env, "fork", errno);
+    goto out;
   }
-  if (child == 0) {
-    setsid();
-    pid_t me = getpid();
-    pid_t gc = fork();
-    if (gc == 0) grandchild(me, write_fd, criu_argv);
-    _exit(gc < 0 ? 1 : 0);
-  }
-  free_argv(criu_argv);
-  close(write_fd);
-  int status;
-  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+  if (child == 0) middle_child(node, write_fd, criu_argv);
+  close(write_fd); /* EOF comes once the helpers are done */
+  write_fd = -1;
 
-  size_t cap = 4096, len = 0;
-  char *buf = malloc(cap);
-  for (;;) {
-    if (len == cap) buf = realloc(buf, cap *= 2);
-    ssize_t n = read(read_fd, buf + len, cap - len);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    len += (size_t)n;
+  int status, wait_err = 0;
+  while (waitpid(child, &status, 0) < 0) {
+    if (errno != EINTR) {
+      wait_err = errno;
+      break;
+    }
   }
-  napi_value result;
+
+  /* Without memory too, read on to EOF: no JavaScript may run before the dump is over. */
+  size_t cap = 0, len = 0;
+  int read_err = 0, alloc_err = 0;
+  for (;;) {
+    char scratch[512], *dst = scratch;
+    size_t room = sizeof scratch;
+    if (!alloc_err && len == cap) {
+      char *grown = realloc(buf, cap ? cap * 2 : 4096);
+      if (grown) {
+        buf = grown;
+        cap = cap ? cap * 2 : 4096;
+      } else {
+        alloc_err = errno;
+      }
+    }
+    if (!alloc_err) {
+      dst = buf + len;
+      room = cap - len;
+    }
+    ssize_t n = read(read_fd, dst, room);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      read_err = errno;
+      break;
+    }
+    if (n == 0) break;
+    if (!alloc_err) len += (size_t)n;
+  }
+  if (alloc_err) {
+    throw_errno(env, "realloc (status pipe buffer)", alloc_err);
+    goto out;
+  }
+  if (read_err) {
+    throw_errno(env, "read (status pipe)", read_err);
+    goto out;
+  }
+  if (wait_err) {
+    throw_errno(env, "waitpid (dump helper)", wait_err);
+    goto out;
+  }
   void *data;
-  napi_status st = napi_create_buffer_copy(env, len, buf, &data, &result);
+  if (napi_create_buffer_copy(env, len, buf ? buf : "", &data, &result) != napi_ok) result = throw_napi(env, "napi_create_buffer_copy");
+out:
+  if (write_fd >= 0) close(write_fd);
+  free_argv(criu_argv);
   free(buf);
-  NAPI_OK(env, st);
   return result;
 }
 
@@ -238,7 +486,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "mallocTrim", NULL, malloc_trim_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "randPoll", NULL, rand_poll, NULL, NULL, NULL, napi_enumerable, NULL },
   };
-  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  NAPI_OK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;
 }
 

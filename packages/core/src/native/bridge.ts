@@ -8,8 +8,9 @@ export interface NativeBridge {
   /**
    * Runs `criuArgv` (a `criu dump` of this process) from a grandchild outside this
    * process tree and blocks in read() on the status pipe until EOF. Returns what was
-   * read: the status text ("ok", or why the dump failed) when this process was not
-   * dumped away, the restore payload in a restored copy. `writeFd` is closed by the call.
+   * read: the status text ("ok", or why the dump failed or was not started) when this
+   * process was not dumped away, the restore payload in a restored copy. Throws, before
+   * anything is started, on a bad argument or descriptor. `writeFd` is closed by the call.
    */
   checkpointSelf(criuArgv: string[], readFd: number, writeFd: number): Buffer;
   /** malloc_trim(0): hands freed heap pages back to the kernel; true if any were released. */
