@@ -2,7 +2,7 @@
  * crac_no_io_uring.so: loaded into the app with LD_PRELOAD by `crac run` and
  * `crac checkpoint`, so that io_uring_setup fails with ENOSYS and libuv (which
  * calls it through libc's syscall()) uses epoll: CRIU cannot dump an io_uring
- * ring (Node >= 22.17 and 24 open one per event loop, DESIGN.md section 4).
+ * ring (Node >= 22.17 and 24 open one per event loop).
  *
  * Not a seccomp filter: the kernel refuses PTRACE_O_SUSPEND_SECCOMP to a tracer
  * that is itself under seccomp, and a filter is inherited by every descendant,
