@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { getGlobalContext, RequestGate, type Context, type Registration } from 'node-crac';
+import { RequestGate, type Context } from 'node-crac';
+import { attachResource, timeoutOption, type WithCrac } from 'node-crac/adapter';
 import { CracPoolResource } from './cracPoolResource.js';
 import { gateConnect } from './gateConnect.js';
 import { databaseUrlFromEnv, RestoreConfig, type ConfigFromEnv } from './restoreConfig.js';
@@ -26,11 +27,9 @@ export interface CracPoolOptions {
 }
 
 /** The pool, now registered; `crac.unregister()` takes it out of checkpoints again. */
-export type CracPool<P extends pg.Pool = pg.Pool> = P & { readonly crac: Registration };
+export type CracPool<P extends pg.Pool = pg.Pool> = WithCrac<P>;
 
 export const DEFAULT_CHECKOUT_TIMEOUT_MS = 5000;
-
-const registered = new WeakSet<pg.Pool>();
 
 /**
  * Makes a pg Pool take part in checkpoints: creates one from `config`, or
@@ -39,33 +38,27 @@ const registered = new WeakSet<pg.Pool>();
 export function createCracPool<P extends pg.Pool>(pool: P, options?: CracPoolOptions): CracPool<P>;
 export function createCracPool(config?: pg.PoolConfig, options?: CracPoolOptions): CracPool;
 export function createCracPool(poolOrConfig?: pg.Pool | pg.PoolConfig, options: CracPoolOptions = {}): CracPool {
-  const checkoutTimeoutMs = options.checkoutTimeoutMs ?? DEFAULT_CHECKOUT_TIMEOUT_MS;
-  if (!(checkoutTimeoutMs > 0)) throw new RangeError(`pg-crac: checkoutTimeoutMs must be a positive number of milliseconds, got ${checkoutTimeoutMs}`);
-  const pool = isPool(poolOrConfig) ? poolOrConfig : new pg.Pool(poolOrConfig);
-  if (registered.has(pool)) throw new TypeError('pg-crac: this pool is already registered; call createCracPool() once per pool');
-  if (pool.ending) throw new TypeError('pg-crac: this pool was ended (pool.end() is final); create a new pool');
-
-  const gate = new RequestGate();
-  const gated = gateConnect(pool, gate);
-  const configFromEnv = options.configFromEnv ?? databaseUrlFromEnv;
-  const resource = new CracPoolResource(pool, gate, gated, {
-    name: options.name ?? 'pg-crac pool',
-    checkoutTimeoutMs,
-    verifyOnRestore: options.verifyOnRestore ?? false,
-    restoreConfig: configFromEnv === false ? undefined : new RestoreConfig(configFromEnv),
+  const checkoutTimeoutMs = timeoutOption({
+    adapter: 'pg-crac',
+    option: 'checkoutTimeoutMs',
+    value: options.checkoutTimeoutMs,
+    defaultMs: DEFAULT_CHECKOUT_TIMEOUT_MS,
   });
-  const registration = (options.context ?? getGlobalContext()).register(resource);
-  registered.add(pool);
-
-  const unregister = (): void => {
-    if (!registered.delete(pool)) return;
-    registration.unregister();
-    gated.restore();
-    delete (pool as { crac?: unknown }).crac;
-  };
-  const crac: Registration = { unregister, [Symbol.dispose]: unregister };
-  Object.defineProperty(pool, 'crac', { value: crac, configurable: true });
-  return pool as CracPool;
+  const pool = isPool(poolOrConfig) ? poolOrConfig : new pg.Pool(poolOrConfig);
+  const alreadyAttached = 'pg-crac: this pool is already registered; call createCracPool() once per pool';
+  return attachResource(pool, { context: options.context, alreadyAttached }, () => {
+    if (pool.ending) throw new TypeError('pg-crac: this pool was ended (pool.end() is final); create a new pool');
+    const gate = new RequestGate();
+    const gated = gateConnect(pool, gate);
+    const configFromEnv = options.configFromEnv ?? databaseUrlFromEnv;
+    const resource = new CracPoolResource(pool, gate, gated, {
+      name: options.name ?? 'pg-crac pool',
+      checkoutTimeoutMs,
+      verifyOnRestore: options.verifyOnRestore ?? false,
+      restoreConfig: configFromEnv === false ? undefined : new RestoreConfig(configFromEnv),
+    });
+    return { resource, detach: gated.restore };
+  });
 }
 
 function isPool(value: pg.Pool | pg.PoolConfig | undefined): value is pg.Pool {

@@ -1,7 +1,9 @@
 import type { Pool, PoolClient } from 'pg';
 import type { RequestGate } from 'node-crac';
+import { patchMethod } from 'node-crac/adapter';
 
 type ConnectCallback = (err: Error | undefined, client: PoolClient | undefined, done: (release?: unknown) => void) => void;
+type OwnConnect = (callback?: ConnectCallback) => Promise<PoolClient> | void;
 
 export interface GatedConnect {
   /** The pool's own connect, past the gate: for the adapter's drain and verification. */
@@ -16,22 +18,13 @@ export interface GatedConnect {
  * queries; released, they enter pg-pool's FIFO queue in the order they came.
  */
 export function gateConnect(pool: Pool, gate: RequestGate): GatedConnect {
-  const hadOwnConnect = Object.prototype.hasOwnProperty.call(pool, 'connect');
-  const original = pool.connect;
-  const connect = (callback?: ConnectCallback): Promise<PoolClient> | void =>
-    (original as (callback?: ConnectCallback) => Promise<PoolClient> | void).call(pool, callback);
-
-  function gatedConnect(callback?: ConnectCallback): Promise<PoolClient> | void {
-    if (callback) return gate.submit(() => connect(callback));
-    return gate.call(() => connect() as Promise<PoolClient>);
-  }
-  pool.connect = gatedConnect as Pool['connect'];
-
-  return {
-    connect: () => connect() as Promise<PoolClient>,
-    restore() {
-      if (hadOwnConnect) pool.connect = original;
-      else delete (pool as { connect?: unknown }).connect;
-    },
-  };
+  let ownConnect!: OwnConnect;
+  const restore = patchMethod(pool, 'connect', (original) => {
+    ownConnect = original as OwnConnect;
+    return function gatedConnect(callback?: ConnectCallback): Promise<PoolClient> | void {
+      if (callback) return gate.submit(() => ownConnect(callback));
+      return gate.call(() => ownConnect() as Promise<PoolClient>);
+    } as Pool['connect'];
+  });
+  return { connect: () => ownConnect() as Promise<PoolClient>, restore };
 }

@@ -1,4 +1,5 @@
-import { getGlobalContext, RequestGate, type Context, type Registration } from 'node-crac';
+import { RequestGate, type Context } from 'node-crac';
+import { attachResource, timeoutOption, type WithCrac } from 'node-crac/adapter';
 import { CracRedisResource } from './cracRedisResource.js';
 import { gateSendCommand } from './gateSendCommand.js';
 import { InFlightCommands } from './inFlightCommands.js';
@@ -25,16 +26,18 @@ export interface CracRedisOptions {
 }
 
 /** The client, now registered; `crac.unregister()` takes it out of checkpoints again. */
-export type CracRedis<R extends RedisClient> = R & { readonly crac: Registration };
+export type CracRedis<R extends RedisClient> = WithCrac<R>;
 
 export const DEFAULT_REPLY_TIMEOUT_MS = 5000;
 
-const registered = new WeakSet<RedisClient>();
-
 /** Makes an ioredis client (v5 or v6) take part in checkpoints; returns the same client. */
 export function cracRedis<R extends RedisClient>(redis: R, options: CracRedisOptions = {}): CracRedis<R> {
-  const replyTimeoutMs = options.replyTimeoutMs ?? DEFAULT_REPLY_TIMEOUT_MS;
-  if (!(replyTimeoutMs > 0)) throw new RangeError(`redis-crac: replyTimeoutMs must be a positive number of milliseconds, got ${replyTimeoutMs}`);
+  const replyTimeoutMs = timeoutOption({
+    adapter: 'redis-crac',
+    option: 'replyTimeoutMs',
+    value: options.replyTimeoutMs,
+    defaultMs: DEFAULT_REPLY_TIMEOUT_MS,
+  });
   if (redis.isCluster) {
     throw new TypeError('redis-crac: ioredis Cluster is not supported; wrap a standalone Redis client (see the README)');
   }
@@ -44,27 +47,16 @@ export function cracRedis<R extends RedisClient>(redis: R, options: CracRedisOpt
   if (redis.options.enableOfflineQueue === false) {
     throw new TypeError('redis-crac: needs enableOfflineQueue (the default): held commands are handed to ioredis while it reconnects');
   }
-  if (registered.has(redis)) throw new TypeError('redis-crac: this client is already registered; call cracRedis() once per client');
-
-  const gate = new RequestGate();
-  const inFlight = new InFlightCommands();
-  const restoreSendCommand = gateSendCommand(redis, gate, inFlight);
-  const urlFromEnv = options.urlFromEnv ?? redisUrlFromEnv;
-  const resource = new CracRedisResource(redis, gate, inFlight, {
-    name: options.name ?? 'redis-crac',
-    replyTimeoutMs,
-    urlFromEnv: urlFromEnv === false ? undefined : urlFromEnv,
+  const alreadyAttached = 'redis-crac: this client is already registered; call cracRedis() once per client';
+  return attachResource(redis, { context: options.context, alreadyAttached }, () => {
+    const gate = new RequestGate();
+    const inFlight = new InFlightCommands();
+    const urlFromEnv = options.urlFromEnv ?? redisUrlFromEnv;
+    const resource = new CracRedisResource(redis, gate, inFlight, {
+      name: options.name ?? 'redis-crac',
+      replyTimeoutMs,
+      urlFromEnv: urlFromEnv === false ? undefined : urlFromEnv,
+    });
+    return { resource, detach: gateSendCommand(redis, gate, inFlight) };
   });
-  const registration = (options.context ?? getGlobalContext()).register(resource);
-  registered.add(redis);
-
-  const unregister = (): void => {
-    if (!registered.delete(redis)) return;
-    registration.unregister();
-    restoreSendCommand();
-    delete (redis as { crac?: unknown }).crac;
-  };
-  const crac: Registration = { unregister, [Symbol.dispose]: unregister };
-  Object.defineProperty(redis, 'crac', { value: crac, configurable: true });
-  return redis as CracRedis<R>;
 }
