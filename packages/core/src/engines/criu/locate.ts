@@ -1,19 +1,37 @@
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { accessSync, constants, lstatSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve, sep } from 'node:path';
 
-/** A CRIU binary that node-crac can use, and where it was found. */
+/** Where a CRIU candidate comes from, in the order they are tried. */
+export type CriuSource = 'CRAC_CRIU_PATH' | 'PATH' | 'sbin' | 'provisioned';
+
+/** A CRIU candidate that was passed over, and why. */
+export interface SkippedCriu {
+  path: string;
+  source: CriuSource;
+  /** e.g. "the directory /home/u/bin is owned by uid 1001 (u), not by root: that user could swap the binary" */
+  problem: string;
+  /** How to make it usable, when there is something to do. */
+  fix?: string;
+}
+
+/** A CRIU binary that node-crac can use, where it was found, and the candidates passed over before it. */
 export interface CriuLocation {
+  /** The binary with every symlink resolved: what node-crac runs. */
   path: string;
   /** e.g. "4.1.1" */
   version: string;
-  source: 'CRAC_CRIU_PATH' | 'PATH' | 'workspace cache';
+  source: CriuSource;
+  skipped: SkippedCriu[];
 }
 
 /** No usable CRIU; `reasons` says what was tried and why each candidate was refused. */
 export class CriuNotFoundError extends Error {
   override name = 'CriuNotFoundError';
-  constructor(readonly reasons: string[]) {
+  constructor(
+    readonly reasons: string[],
+    readonly skipped: SkippedCriu[] = [],
+  ) {
     super(
       ['No usable CRIU >= 4 found:', ...reasons.map((r) => `  - ${r}`),
         'Fix: set CRAC_CRIU_PATH to a CRIU >= 4 binary, install one on PATH, or run scripts/provision-criu.sh in the node-crac workspace.'].join('\n'),
@@ -24,13 +42,19 @@ export class CriuNotFoundError extends Error {
 const MIN_CRIU_MAJOR = 4;
 // Root's PATH sometimes lacks the sbin directories where distributions put criu.
 const SBIN_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
+// node-crac's package directory (packages/core), from src/engines/criu or dist/engines/criu.
+const PACKAGE_ROOT = resolve(__dirname, '../../..');
+/** What scripts/provision-criu.sh leaves in the node-crac workspace (the monorepo root), and nowhere else. */
+export const PROVISIONED_CRIU = join(resolve(PACKAGE_ROOT, '../..'), '.cache', 'criu', 'bin', 'criu');
 // Looking costs a `criu check`; the answer holds while CRAC_CRIU_PATH and PATH do.
 const cache = new Map<string, CriuLocation>();
 
 /**
  * CRAC_CRIU_PATH if set (an explicit choice: refused with a clear error, never
- * skipped), else a criu >= 4 on PATH that passes `criu check`, else the one that
- * scripts/provision-criu.sh leaves in the workspace's .cache/criu.
+ * skipped), else a criu >= 4 on PATH or in the sbin directories that passes
+ * `criu check`, else the one scripts/provision-criu.sh leaves in the workspace's
+ * .cache/criu. Nothing is run, not even `criu --version`, before trustedPath()
+ * accepts it: only root (or you) can have put it there.
  */
 export function locateCriu(): CriuLocation {
   const key = `${process.env.CRAC_CRIU_PATH ?? ''}\0${process.env.PATH ?? ''}`;
@@ -43,30 +67,135 @@ export function locateCriu(): CriuLocation {
 }
 
 function findCriu(): CriuLocation {
-  const reasons: string[] = [];
   const explicit = process.env.CRAC_CRIU_PATH;
   if (explicit) {
-    const probe = probeCriu(explicit, false);
-    if ('problem' in probe) throw new CriuNotFoundError([`CRAC_CRIU_PATH=${explicit}: ${probe.problem}`]);
-    return { path: explicit, version: probe.version, source: 'CRAC_CRIU_PATH' };
+    const trust = trustedPath(explicit);
+    if ('problem' in trust) {
+      const skipped = { path: explicit, source: 'CRAC_CRIU_PATH' as const, ...trust };
+      throw new CriuNotFoundError([`CRAC_CRIU_PATH=${explicit}: ${trust.problem}; fix: ${trust.fix}`], [skipped]);
+    }
+    const probe = probeCriu(trust.real, false);
+    if ('problem' in probe) {
+      throw new CriuNotFoundError([`CRAC_CRIU_PATH=${explicit}: ${probe.problem}`], [{ path: explicit, source: 'CRAC_CRIU_PATH', problem: probe.problem }]);
+    }
+    return { path: trust.real, version: probe.version, source: 'CRAC_CRIU_PATH', skipped: [] };
   }
-  const onPath = findOnPath('criu');
-  if (onPath) {
-    const probe = probeCriu(onPath, true);
-    if ('version' in probe) return { path: onPath, version: probe.version, source: 'PATH' };
-    reasons.push(`${onPath} (on PATH): ${probe.problem}`);
-  } else {
-    reasons.push('no criu on PATH');
+
+  const skipped: SkippedCriu[] = [];
+  const seen = new Set<string>();
+  const candidates: { path: string; source: CriuSource }[] = [
+    ...(process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => ({ path: join(dir, 'criu'), source: 'PATH' as const })),
+    ...SBIN_DIRS.map((dir) => ({ path: join(dir, 'criu'), source: 'sbin' as const })),
+    { path: PROVISIONED_CRIU, source: 'provisioned' },
+  ];
+  const tried = new Set<string>();
+  for (const { path, source } of candidates) {
+    if (tried.has(resolve(path)) || !exists(path)) continue; // a directory twice on PATH, or PATH holding /usr/sbin
+    tried.add(resolve(path));
+    const trust = trustedPath(path);
+    if ('problem' in trust) {
+      skipped.push({ path, source, ...trust });
+      continue;
+    }
+    if (seen.has(trust.real)) continue; // e.g. /sbin/criu when /sbin -> usr/sbin
+    seen.add(trust.real);
+    const probe = probeCriu(trust.real, source !== 'provisioned');
+    if ('version' in probe) return { path: trust.real, version: probe.version, source, skipped };
+    skipped.push({ path, source, problem: probe.problem });
   }
-  const provisioned = findWorkspaceCriu();
-  if (provisioned) {
-    const probe = probeCriu(provisioned, false);
-    if ('version' in probe) return { path: provisioned, version: probe.version, source: 'workspace cache' };
-    reasons.push(`${provisioned} (workspace cache): ${probe.problem}`);
-  } else {
-    reasons.push('no .cache/criu/bin/criu in any directory above node-crac (scripts/provision-criu.sh makes one)');
+  const reasons = skipped.map(describeSkipped);
+  if (!candidates.some((c) => c.source !== 'provisioned' && exists(c.path))) reasons.push(`no criu on PATH or in ${SBIN_DIRS.join(', ')}`);
+  if (!exists(PROVISIONED_CRIU)) reasons.push(`no provisioned CRIU at ${PROVISIONED_CRIU} (scripts/provision-criu.sh makes one)`);
+  throw new CriuNotFoundError(reasons, skipped);
+}
+
+/** One line: "path (source): problem; fix: ...". */
+export function describeSkipped(s: SkippedCriu): string {
+  return `${s.path} (${s.source}): ${s.problem}${s.fix ? `; fix: ${s.fix}` : ''}`;
+}
+
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
   }
-  throw new CriuNotFoundError(reasons);
+}
+
+/**
+ * Whether root may run `path`: every directory walked through to reach it (those
+ * holding a symlink included), and the file it finally is, are owned by root or
+ * the running user and are not group- or world-writable (the sticky bit does not
+ * help: anyone can still create a file there). Returns the path with symlinks
+ * resolved, which is what must be run, or what is wrong and how to fix it.
+ */
+export function trustedPath(path: string): { real: string } | { problem: string; fix: string } {
+  const uid = process.geteuid?.() ?? process.getuid?.() ?? 0;
+  let pending = resolve(path).split(sep).filter(Boolean);
+  let dir = '/';
+  let hops = 0;
+  const rootProblem = ownerProblem('/', lstatSync('/'), uid, true);
+  if (rootProblem) return rootProblem;
+  while (pending.length > 0) {
+    const next = join(dir, pending[0]!);
+    pending = pending.slice(1);
+    let st: Stats;
+    try {
+      st = lstatSync(next);
+    } catch (error) {
+      return { problem: `${next} does not exist (${(error as NodeJS.ErrnoException).code ?? 'error'})`, fix: 'point to an existing CRIU binary' };
+    }
+    if (st.isSymbolicLink()) {
+      // The link lives in `dir`, already accepted, so nobody else can re-point it.
+      if (++hops > 40) return { problem: `${path}: too many symlinks`, fix: 'point to the CRIU binary itself' };
+      const target = readlinkSync(next);
+      pending = [...(isAbsolute(target) ? resolve(target) : resolve(dir, target)).split(sep).filter(Boolean), ...pending];
+      dir = '/';
+      continue;
+    }
+    const last = pending.length === 0;
+    if (!last && !st.isDirectory()) return { problem: `${next} is not a directory`, fix: 'point to an existing CRIU binary' };
+    if (last && !st.isFile()) return { problem: `${next} is not a regular file`, fix: 'point to the CRIU binary itself' };
+    const problem = ownerProblem(next, st, uid, !last);
+    if (problem) return problem;
+    if (last) return { real: next };
+    dir = next;
+  }
+  return { problem: `${path} is a directory`, fix: 'point to the CRIU binary itself' };
+}
+
+function ownerProblem(path: string, st: Stats, uid: number, isDir: boolean): { problem: string; fix: string } | undefined {
+  const what = isDir ? 'directory' : 'binary';
+  const sticky = isDir && (st.mode & 0o1000) !== 0;
+  if (st.uid !== 0 && st.uid !== uid) {
+    return {
+      problem: `the ${what} ${path} is owned by ${userName(st.uid)}, not by root${uid === 0 ? '' : ` or you (uid ${uid})`}: that user could ${isDir ? 'swap the binary' : 'rewrite it'}`,
+      fix: isDir ? `chown root ${path}, or put CRIU in a directory owned by root` : `chown root ${path}, or use a CRIU installed by root`,
+    };
+  }
+  const writable = st.mode & 0o022;
+  if (writable) {
+    const who = writable === 0o022 ? 'group- and world-writable' : writable & 0o002 ? 'world-writable' : 'group-writable';
+    const mode = (st.mode & 0o7777).toString(8).padStart(4, '0');
+    return {
+      problem: `the ${what} ${path} is ${who} (mode ${mode})${sticky ? '; the sticky bit does not help: others can still add a file there' : ''}`,
+      fix: !isDir
+        ? `chmod go-w ${path}`
+        : `put CRIU in a directory only root can write (e.g. /usr/local/sbin)${sticky ? '' : `, or chmod go-w ${path} if nobody else needs to write there`}`,
+    };
+  }
+  return undefined;
+}
+
+function userName(uid: number): string {
+  try {
+    const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.split(':')[2] === String(uid));
+    const name = line?.split(':')[0];
+    return name ? `uid ${uid} (${name})` : `uid ${uid}`;
+  } catch {
+    return `uid ${uid}`;
+  }
 }
 
 /** "4.1.1" from `criu --version`, or undefined when it cannot be run. */
@@ -91,7 +220,7 @@ export function criuCheck(path: string): string | undefined {
   }
 }
 
-/** Whether `path` is a CRIU >= 4 (and passes `criu check`, when asked). */
+/** Whether `path` (already accepted by trustedPath) is a CRIU >= 4 (and passes `criu check`, when asked). */
 function probeCriu(path: string, runCheck: boolean): { version: string } | { problem: string } {
   try {
     accessSync(path, constants.X_OK);
@@ -106,31 +235,4 @@ function probeCriu(path: string, runCheck: boolean): { version: string } | { pro
     if (complaint) return { problem: `\`criu check\` failed: ${complaint}` };
   }
   return { version };
-}
-
-function findOnPath(name: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...SBIN_DIRS];
-  for (const dir of dirs) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
-/** .cache/criu/bin/criu in node-crac's package directory or any directory above it (the workspace root). */
-function findWorkspaceCriu(): string | undefined {
-  for (let dir = resolve(__dirname, '../../..'); ; dir = dirname(dir)) {
-    const candidate = join(dir, '.cache', 'criu', 'bin', 'criu');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      if (dirname(dir) === dir) return undefined;
-    }
-  }
 }
