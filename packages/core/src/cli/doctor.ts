@@ -1,13 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { criuCheck, CriuNotFoundError, type CriuLocation, locateCriu } from '../engines/criu/locate.js';
+import { criuCheck, CriuNotFoundError, type CriuLocation, describeSkipped, locateCriu, type SkippedCriu } from '../engines/criu/locate.js';
 import { ioUringBlockerPath, loadBridge, restoreHelperPath } from '../native/bridge.js';
 import type { Command } from './command.js';
 
 const help = `Usage: crac doctor
 
-Checks whether checkpoints can work on this machine: CRIU found (CRAC_CRIU_PATH, PATH,
-or the workspace's .cache/criu), its version (>= 4) and "criu check", privileges, time
+Checks whether checkpoints can work on this machine: which CRIU is used (CRAC_CRIU_PATH,
+PATH and the sbin directories, or the workspace's provisioned .cache/criu; only a binary
+that root or you own, in directories nobody else can write) and why any other was
+skipped, its version (>= 4) and "criu check", privileges, time
 namespaces, io_uring, the session, the Node version and node-crac's native bridge.
 Prints a verdict and a fix for each problem; exits non-zero when checkpoints cannot work.`;
 
@@ -49,17 +51,35 @@ function diagnose(): Finding[] {
   }
   const findings: Finding[] = [nodeFinding(), privilegeFinding(), bridgeFinding()];
   let criu: CriuLocation | undefined;
+  let skipped: SkippedCriu[] = [];
   try {
     criu = locateCriu();
+    skipped = criu.skipped;
     findings.push({ status: 'ok', what: `CRIU ${criu.version} at ${criu.path} (from ${criu.source})` });
   } catch (error) {
-    const reasons = error instanceof CriuNotFoundError ? error.reasons.join('; ') : (error as Error).message;
-    findings.push({
-      status: 'fail',
-      what: `no usable CRIU >= 4 (${reasons})`,
-      fix: 'install CRIU >= 4 (Debian 13, Ubuntu 24.04+), or run scripts/provision-criu.sh in the node-crac workspace, or set CRAC_CRIU_PATH',
-    });
+    const explicit = process.env.CRAC_CRIU_PATH;
+    if (error instanceof CriuNotFoundError && explicit) {
+      // An explicit choice that is refused: say why, and do not look elsewhere.
+      const refused = error.skipped[0];
+      findings.push({
+        status: 'fail',
+        what: `CRAC_CRIU_PATH=${explicit} is refused (an explicit choice: nothing else is tried): ${refused?.problem ?? error.reasons.join('; ')}`,
+        fix: refused?.fix ?? 'set CRAC_CRIU_PATH to a CRIU >= 4 binary, or unset it',
+      });
+    } else {
+      skipped = error instanceof CriuNotFoundError ? error.skipped : [];
+      const reasons = error instanceof CriuNotFoundError
+        ? error.reasons.filter((r) => !skipped.some((s) => r === describeSkipped(s))).join('; ')
+        : (error as Error).message;
+      findings.push({
+        status: 'fail',
+        what: `no usable CRIU >= 4${reasons ? ` (${reasons})` : ''}`,
+        fix: 'install CRIU >= 4 (Debian 13, Ubuntu 24.04+), or run scripts/provision-criu.sh in the node-crac workspace, or set CRAC_CRIU_PATH',
+      });
+    }
   }
+  // Every candidate passed over and why: not trusted (owner, mode), too old, or `criu check` failed.
+  for (const s of skipped) findings.push({ status: 'warn', what: `CRIU skipped: ${s.path} (${s.source}): ${s.problem}`, ...(s.fix ? { fix: s.fix } : {}) });
   if (criu) {
     const complaint = criuCheck(criu.path);
     findings.push(
