@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeCpu, ImageError, type ImageMeta } from './imageMeta.js';
+import { mappedFileChange, mappedFileKind } from './mappedFiles.js';
 
 // V8's JIT emits these instruction-set extensions when the CPU has them.
 const ISA_FLAG = /^(sse|ssse|avx|fma|bmi|lzcnt|abm|popcnt|f16c|movbe|aes|pclmul|vpclmul|vaes|gfni|sha|adx|cx16|xsave|amx|rdrand|rdseed|erms|fsrm)/;
@@ -31,6 +32,17 @@ export function checkImageRunsHere(meta: ImageMeta): void {
     const binary = statSync(execPath);
     if (binary.size !== meta.node.binarySize || binary.mtimeMs !== meta.node.binaryMtimeMs) {
       problems.push(`the Node binary ${execPath} changed since the checkpoint (which used ${meta.node.version}): checkpoint again with the installed Node`);
+    }
+  }
+  // The code the copy runs comes from these files, mapped again by CRIU; a file
+  // written with its size and mtime put back is caught by its ctime, a replaced
+  // one by its inode. Checked here, before CRIU starts, so nothing runs.
+  const nodeReported = problems.length > 0;
+  for (const file of meta.node.mappedFiles ?? []) {
+    if (nodeReported && file.path === execPath) continue;
+    const change = mappedFileChange(file);
+    if (change !== undefined) {
+      problems.push(`${mappedFileKind(file.path, execPath)} ${file.path} changed since the checkpoint (${change}): checkpoint again with the installed binaries`);
     }
   }
   const here = describeCpu();

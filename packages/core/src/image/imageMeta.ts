@@ -1,4 +1,5 @@
 import { readFileSync, readlinkSync, statSync } from 'node:fs';
+import { describeMappedFiles, type MappedFile } from './mappedFiles.js';
 
 export const IMAGE_META_FILE = 'crac.json';
 
@@ -19,7 +20,18 @@ export interface ImageMeta {
   /** False until the dump finished and the image was sealed (sizes, modes). */
   complete: boolean;
   createdAt: string;
-  node: { version: string; execPath: string; binarySize: number; binaryMtimeMs: number };
+  node: {
+    version: string;
+    execPath: string;
+    binarySize: number;
+    binaryMtimeMs: number;
+    /**
+     * Every file mapped executable into the process (the Node binary, the loader,
+     * libc and other shared libraries, native addons), with its device, inode,
+     * size, mtime and ctime; checked before a restore. Absent in older images.
+     */
+    mappedFiles?: MappedFile[];
+  };
   criu: { path: string; version: string };
   cpu: { arch: string; model: string; flags: string[] };
   process: { pid: number; argv: string[]; execArgv: string[]; cwd: string };
@@ -70,5 +82,11 @@ export function describeCpu(): ImageMeta['cpu'] {
 
 export function describeNode(): ImageMeta['node'] {
   const binary = statSync(process.execPath);
-  return { version: process.version, execPath: process.execPath, binarySize: binary.size, binaryMtimeMs: binary.mtimeMs };
+  return {
+    version: process.version,
+    execPath: process.execPath,
+    binarySize: binary.size,
+    binaryMtimeMs: binary.mtimeMs,
+    mappedFiles: describeMappedFiles(),
+  };
 }
