@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
-import type { RequestGate, Resource } from 'node-crac';
+import type { Context, RequestGate, Resource } from 'node-crac';
+import { unlessAborted } from 'node-crac/adapter';
 import { destroyIdleClients, waitForCheckedOutClients } from './drainPool.js';
 import type { GatedConnect } from './gateConnect.js';
 import type { RestoreConfig } from './restoreConfig.js';
@@ -30,10 +31,11 @@ export class CracPoolResource implements Resource {
     this.name = settings.name;
   }
 
-  async beforeCheckpoint(): Promise<void> {
+  async beforeCheckpoint(_context: Context, signal: AbortSignal): Promise<void> {
     this.gate.close();
     this.settings.restoreConfig?.recordBeforeCheckpoint();
-    await waitForCheckedOutClients(this.pool, this.gate, this.settings.checkoutTimeoutMs);
+    // At the hook timeout, stop waiting: afterRestore, which opens the gate, runs only once this hook has ended.
+    await unlessAborted(waitForCheckedOutClients(this.pool, this.gate, this.settings.checkoutTimeoutMs), signal);
     await destroyIdleClients(this.pool, this.gated.connect);
   }
 

@@ -1,4 +1,5 @@
-import type { RequestGate, Resource } from 'node-crac';
+import type { Context, RequestGate, Resource } from 'node-crac';
+import { unlessAborted } from 'node-crac/adapter';
 import type { InFlightCommands } from './inFlightCommands.js';
 import type { RedisClient } from './redisClient.js';
 import { targetFromRedisUrl, type UrlFromEnv } from './redisUrl.js';
@@ -36,11 +37,12 @@ export class CracRedisResource implements Resource {
     this.name = settings.name;
   }
 
-  async beforeCheckpoint(): Promise<void> {
+  async beforeCheckpoint(_context: Context, signal: AbortSignal): Promise<void> {
     this.#reconnect = false;
     this.gate.close();
     this.#urlBefore = this.settings.urlFromEnv?.(process.env);
-    await this.gate.drain(this.inFlight.drainOptions(this.settings.replyTimeoutMs));
+    // At the hook timeout, stop waiting: afterRestore, which opens the gate, runs only once this hook has ended.
+    await unlessAborted(this.gate.drain(this.inFlight.drainOptions(this.settings.replyTimeoutMs)), signal);
     const { status } = this.redis;
     // 'wait' (lazyConnect, never used) and 'end' (closed by the application) hold no socket and stay as they are.
     if (status === 'wait' || status === 'end') return;

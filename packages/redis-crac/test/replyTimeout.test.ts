@@ -26,3 +26,20 @@ for (const version of redisVersions) {
     t.equal(await redis.ping(), 'PONG');
   });
 }
+
+t.test('when the hook timeout strikes first, the client takes commands again after the failed checkpoint', async (t) => {
+  const version = redisVersions[0]!;
+  const prefix = scratchPrefix(t);
+  const context = new Context();
+  const redis = cracRedis(version.connect(t), { context, replyTimeoutMs: 60_000 });
+  await redis.ping();
+  const blocked = redis.blpop(`${prefix}jobs`, 0);
+
+  const error = (await checkpointRestore({ engine: 'simulate', context, hookTimeoutMs: 50 }).catch((e: unknown) => e)) as CheckpointError;
+  t.match(error.message, /redis-crac beforeCheckpoint: timed out after 50 ms/);
+  const other = version.connect(t);
+  await other.rpush(`${prefix}jobs`, 'job-1');
+  t.same(await blocked, [`${prefix}jobs`, 'job-1']);
+  t.equal(await redis.ping(), 'PONG');
+  await disconnected(other);
+});

@@ -5,3 +5,4 @@ export { patchMethod } from './patchMethod.js';
 export type { MethodKey, Unpatch } from './patchMethod.js';
 export { timeoutOption } from './options.js';
 export type { TimeoutOption } from './options.js';
+export { unlessAborted } from './unlessAborted.js';
