@@ -5,8 +5,12 @@
 // heap shrink, and a restore; then bench/REPORT.md, bench/results.json and
 // bench/chart.svg. Usage: pnpm bench [--runs 5] [--requests 1000]
 // [--examples hello,realistic] [--node /path/to/node | --node 24.9.0] [--no-report]
+// Each run also times the checks `crac restore` makes on its image (lib/imageCheckCost.js).
 // `node bench/run.js --render` measures nothing: it rewrites REPORT.md and
 // chart.svg from the committed results.json, after a change to how they are drawn.
+// `node bench/run.js --image-checks [--repeats 10] [--examples a,b] [--node ...]`
+// measures only those checks, on one fresh image per example, and puts them in
+// results.json's imageChecks (the rest of it stays as it is), then renders.
 const { execFileSync } = require('node:child_process');
 const { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
 const { loadavg, tmpdir } = require('node:os');
@@ -22,8 +26,11 @@ const { describeMachine } = require('./lib/machine');
 const { summarize } = require('./lib/summary');
 const { renderReport } = require('./lib/report');
 const { renderChart } = require('./lib/chart');
+const { measureImageChecks, summarizeImageChecks } = require('./lib/imageCheckCost');
 
 const WARMUP_REQUESTS_TOTAL = 2000;
+// Runs of each image check per image in a full benchmark (--image-checks: --repeats).
+const IMAGE_CHECK_REPEATS = 5;
 
 // `pnpm bench -- --runs 3` hands the script a literal `--` first: skip it.
 const args = process.argv.slice(2).filter((arg, i) => !(i === 0 && arg === '--'));
@@ -38,16 +45,19 @@ try {
       node: { type: 'string', default: process.execPath },
       'no-report': { type: 'boolean', default: false },
       render: { type: 'boolean', default: false },
+      'image-checks': { type: 'boolean', default: false },
+      repeats: { type: 'string', default: '10' },
     },
   }));
 } catch (error) {
-  process.stderr.write(`${error.message}\nusage: pnpm bench [--runs 5] [--requests 1000] [--examples a,b] [--node PATH|VERSION] [--no-report] | --render\n`);
+  process.stderr.write(`${error.message}\nusage: pnpm bench [--runs 5] [--requests 1000] [--examples a,b] [--node PATH|VERSION] [--no-report] | --render | --image-checks [--repeats 10] [--examples a,b] [--node PATH|VERSION]\n`);
   process.exit(2);
 }
 const runs = Number(opts.runs);
 const requests = Number(opts.requests);
-if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(requests) || requests < 1) {
-  process.stderr.write('--runs and --requests take positive integers\n');
+const repeats = Number(opts.repeats);
+if (![runs, requests, repeats].every((n) => Number.isInteger(n) && n >= 1)) {
+  process.stderr.write('--runs, --requests and --repeats take positive integers\n');
   process.exit(2);
 }
 const examples = opts.examples.split(',').map(findExample);
@@ -94,24 +104,30 @@ async function prepare(example, work) {
   }
 }
 
+/** `crac checkpoint` of the example as every run makes it: warmed up by its GET routes. */
+async function checkpointExample(example, plan, work, { imageDir, port, env }) {
+  const warmupPaths = [...new Set(plan.filter((step) => step.method === 'GET').map((step) => step.path))];
+  const warmupRequests = Math.ceil(WARMUP_REQUESTS_TOTAL / warmupPaths.length);
+  const result = await checkpoint({ node, example, imageDir, port, warmupPaths, warmupRequests, env, logFile: work.logFile });
+  await waitPortFree(port);
+  return result;
+}
+
 async function oneRun(example, plan, work, run) {
   const port = await freePort();
   const common = { node, example, port, plan, requests, logFile: work.logFile };
   const sample = { cold: await measureColdStart(common) };
   if (work.compileCache) sample.compileCache = await measureColdStart({ ...common, compileCacheDir: join(work.dir, `compile-cache-${example.name}`) });
 
-  const warmupPaths = [...new Set(plan.filter((step) => step.method === 'GET').map((step) => step.path))];
-  const warmupRequests = Math.ceil(WARMUP_REQUESTS_TOTAL / warmupPaths.length);
   const imageDir = join(work.dir, `image-${example.name}-${run}`);
-  const shrunk = await checkpoint({ node, example, imageDir, port, warmupPaths, warmupRequests, logFile: work.logFile });
-  await waitPortFree(port);
+  const shrunk = await checkpointExample(example, plan, work, { imageDir, port });
   sample.checkpoint = { wallMs: shrunk.wallMs, meta: shrunk.meta };
   sample.restore = await measureRestore({ node, imageDir, example, port, plan, requests, logFile: work.logFile });
+  sample.imageChecks = measureImageChecks({ node, imageDir, repeats: IMAGE_CHECK_REPEATS });
   rmSync(imageDir, { recursive: true, force: true });
 
   const fullDir = `${imageDir}-no-shrink`;
-  const full = await checkpoint({ node, example, imageDir: fullDir, port, warmupPaths, warmupRequests, env: { CRAC_HEAP_SHRINK: '0' }, logFile: work.logFile });
-  await waitPortFree(port);
+  const full = await checkpointExample(example, plan, work, { imageDir: fullDir, port, env: { CRAC_HEAP_SHRINK: '0' } });
   sample.checkpointNoShrink = { wallMs: full.wallMs, meta: full.meta };
   rmSync(fullDir, { recursive: true, force: true });
   return sample;
@@ -143,7 +159,14 @@ async function main() {
     // Other work on the machine shows in every number: say how busy it was.
     machine.load = `${loadAtStart.toFixed(2)} / ${loadavg()[0].toFixed(2)}`;
     const command = ['pnpm bench', ...args].join(' ');
-    const result = { command, machine, runs, requests, compileCache: work.compileCache, durationS: Math.round((Date.now() - startedAt) / 1000), summaries };
+    const imageChecks = {
+      command,
+      node: machine.node,
+      repeats: IMAGE_CHECK_REPEATS,
+      load: machine.load,
+      examples: examples.map((e) => summarizeImageChecks(e.name, samples.get(e.name).map((s) => s.imageChecks))),
+    };
+    const result = { command, machine, runs, requests, compileCache: work.compileCache, durationS: Math.round((Date.now() - startedAt) / 1000), summaries, imageChecks };
     if (!opts['no-report']) {
       writeFileSync(RESULTS_FILE, `${JSON.stringify(result, null, 2)}\n`);
       writeReport(result);
@@ -160,9 +183,56 @@ async function main() {
   }
 }
 
+/**
+ * --image-checks: one fresh image per example, checkpointed as in a run, and
+ * the checks timed on it; the rest of results.json is kept.
+ */
+async function imageChecksOnly() {
+  const dir = mkdtempSync(join(tmpdir(), 'node-crac-bench-checks-'));
+  const work = { dir, logFile: join(dir, 'servers.log') };
+  const result = JSON.parse(readFileSync(RESULTS_FILE, 'utf8'));
+  log(`node-crac image checks: ${repeats} repeats x ${examples.map((e) => e.name).join(', ')}; node ${node}; logs in ${work.logFile}`);
+  const loadAtStart = loadavg()[0];
+  try {
+    const measured = [];
+    for (const example of examples) {
+      const plan = await prepare(example, work);
+      const port = await freePort();
+      const imageDir = join(dir, `image-${example.name}`);
+      await checkpointExample(example, plan, work, { imageDir, port });
+      const m = measureImageChecks({ node, imageDir, repeats });
+      rmSync(imageDir, { recursive: true, force: true });
+      measured.push(summarizeImageChecks(example.name, [m]));
+      log(`${example.name}: ${(m.imageBytes / 2 ** 20).toFixed(1)} MB, default checks ${m.defaultMs.toFixed(2)} ms, ` +
+        `--verify checks ${m.verifyMs.toFixed(2)} ms, crac verify ${m.verifyCommandMs.toFixed(0)} ms`);
+    }
+    result.imageChecks = {
+      command: ['node bench/run.js', ...args].join(' '),
+      node: execFileSync(node, ['--version'], { encoding: 'utf8' }).trim(),
+      repeats,
+      load: `${loadAtStart.toFixed(2)} / ${loadavg()[0].toFixed(2)}`,
+      examples: measured,
+    };
+    if (!opts['no-report']) {
+      writeFileSync(RESULTS_FILE, `${JSON.stringify(result, null, 2)}\n`);
+      writeReport(result);
+      log('wrote bench/results.json (imageChecks), bench/REPORT.md, bench/chart.svg');
+    } else {
+      log(JSON.stringify(result.imageChecks, null, 2));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  } catch (error) {
+    for (const entry of readdirSync(dir)) if (join(dir, entry) !== work.logFile) rmSync(join(dir, entry), { recursive: true, force: true });
+    log(`image checks failed: ${error.stack || error}\nserver logs kept in ${work.logFile}`);
+    process.exitCode = 1;
+  }
+}
+
 if (opts.render) {
   writeReport(JSON.parse(readFileSync(RESULTS_FILE, 'utf8')));
   log('wrote bench/REPORT.md and bench/chart.svg from bench/results.json');
+} else if (opts['image-checks']) {
+  imageChecksOnly();
 } else {
   main();
 }

@@ -42,7 +42,35 @@ function slowList(slowest) {
   return slowest.map((r) => `#${r.index + 1} ${r.step} ${ms1(r.ms)}`).join('<br>');
 }
 
-function renderReport({ command, machine, runs, requests, compileCache, durationS, summaries }) {
+/**
+ * The checks `crac restore` makes on an image before CRIU starts, from
+ * results.json's imageChecks; none when the results have none. The share is
+ * of the restore to first 200 in the Start table.
+ */
+function imageChecksSection(imageChecks, summaries, command) {
+  if (!imageChecks || !(imageChecks.examples ?? []).length) return [];
+  const { examples, repeats } = imageChecks;
+  const images = examples[0].images;
+  const restoreOf = (name) => summaries.find((s) => s.name === name)?.restoreMs;
+  const from = imageChecks.command === command ? '' : ` The share is of the restore to first 200 measured by \`${command}\` above.`;
+  return [
+    '### Image checks before the restore',
+    '',
+    `Measured by \`${imageChecks.command}\` (Node ${imageChecks.node}, load average at start / end ${imageChecks.load}) on ` +
+      `${images} image${images === 1 ? '' : 's'} per example: each check ${repeats} times per image, each time in a fresh \`node\` process; medians.${from}`,
+    '',
+    row(['example', 'image', 'files', 'default checks', 'default checks / restore', '`--verify` checks', '`crac verify DIR` in all']),
+    row(['---', '---:', '---:', '---:', '---:', '---:', '---:']),
+    ...examples.map((c) => {
+      const restoreMs = restoreOf(c.name);
+      return row([`\`${c.name}\``, mb(c.imageBytes), String(c.files), ms1(c.defaultMs),
+        restoreMs ? pct1(c.defaultMs / restoreMs) : 'n/a', ms1(c.verifyMs), ms(c.verifyCommandMs)]);
+    }),
+    '',
+  ];
+}
+
+function renderReport({ command, machine, runs, requests, compileCache, durationS, summaries, imageChecks }) {
   const realistic = summaries.find((s) => s.name === 'realistic');
   const lines = [
     '# node-crac benchmark',
@@ -90,6 +118,7 @@ function renderReport({ command, machine, runs, requests, compileCache, duration
       row([`\`${s.name}\``, ms(s.restoreMs), ms(s.criuRestoreMs), ms(s.cracStartMs), ms(s.restoreMs - s.criuRestoreMs - s.cracStartMs)]),
     ),
     '',
+    ...imageChecksSection(imageChecks, summaries, command),
     '## Memory: image size and RSS',
     '',
     row(['example', 'RSS before checkpoint', 'RSS after heap shrink', 'image', 'image / RSS', 'image, no heap shrink', 'RSS at first 200: cold', 'restored', 'RSS after the requests: cold', 'restored']),
@@ -118,4 +147,4 @@ function renderReport({ command, machine, runs, requests, compileCache, duration
   return `${lines.join('\n')}\n`;
 }
 
-module.exports = { renderReport, targets };
+module.exports = { renderReport, targets, imageChecksSection };
