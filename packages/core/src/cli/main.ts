@@ -23,6 +23,11 @@ const commands: { name: string; summary: string; load(): Command }[] = [
     summary: 'restore a checkpoint image in the foreground (signals forwarded, exit code mirrored)',
     load: () => (require('./restore.js') as typeof import('./restore.js')).restoreCommand,
   },
+  {
+    name: 'verify',
+    summary: 'check an image against its manifest (ownership, modes, sizes, SHA-256 of every file)',
+    load: () => (require('./verify.js') as typeof import('./verify.js')).verifyCommand,
+  },
 ];
 
 const usage = [

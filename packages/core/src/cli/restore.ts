@@ -1,19 +1,22 @@
 import { spawn } from 'node:child_process';
 import { closeSync, fstatSync, openSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { constants, tmpdir } from 'node:os';
+import { constants } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { restoreArgs } from '../engines/criu/criuArgs.js';
 import { criuErrorHint, criuErrorLines, readCriuLog } from '../engines/criu/criuLog.js';
-import { checkImageFiles, checkImageRunsHere } from '../image/imageChecks.js';
+import { checkImageRunsHere } from '../image/imageChecks.js';
 import { readSealedImage } from '../image/imageDir.js';
+import { checkImageFiles, verifyImageContent } from '../image/imageIntegrity.js';
+import { createPrivateTempDir } from '../trust/privateTemp.js';
+import { readEnvFile } from './envFile.js';
 import { locateCriu } from '../engines/criu/locate.js';
 import type { RestorePayload } from '../engines/engine.js';
 import { loadBridge, type NativeBridge, restoreHelperPath } from '../native/bridge.js';
 import { type Command, splitAtDashDash, UsageError } from './command.js';
 import { relay } from './launchApp.js';
 
-const help = `Usage: crac restore DIR [--env K=V ...] [-- args...]
+const help = `Usage: crac restore DIR [--env K=V | --env K ...] [--env-file FILE] [--verify] [-- args...]
 
 Restores the checkpoint image in DIR in the foreground. The restored app writes to
 this command's stdout/stderr, gets the signals INT TERM HUP USR1 USR2 QUIT sent to
@@ -22,7 +25,13 @@ Each restore runs in its own PID and mount namespace, so one image can be restor
 many times at once; killing this command (even with SIGKILL) ends the restored app.
 
 Options:
-  --env K=V        set K in the restored app's process.env before any afterRestore hook (repeatable)
+  --env K=V        set K in the restored app's process.env before any afterRestore hook (repeatable);
+                   visible to every local user in this command's command line: not for secrets
+  --env K          the same with the value of K in this command's own environment
+  --env-file FILE  K=V lines (# comments); FILE must be yours or root's and writable by nobody else.
+                   Use --env K or --env-file for secrets: their values never appear in a command line
+  --verify         check the SHA-256 of every image file first (as crac verify does); without it,
+                   restore checks ownership, modes, sizes and the manifest's own digest
   --keep-log       keep CRIU's restore log (otherwise kept only when the restore fails)
   -h, --help       this text
 
@@ -41,23 +50,37 @@ export const restoreCommand: Command = {
     const { values, positionals } = parseArgs({
       args: options,
       allowPositionals: true,
-      options: { env: { type: 'string', multiple: true, default: [] }, 'keep-log': { type: 'boolean', default: false } },
+      options: {
+        env: { type: 'string', multiple: true, default: [] },
+        'env-file': { type: 'string', multiple: true, default: [] },
+        verify: { type: 'boolean', default: false },
+        'keep-log': { type: 'boolean', default: false },
+      },
     });
     if (positionals.length !== 1) throw new UsageError('give exactly one image directory');
     const imageDir = resolve(positionals[0]!);
     const env: Record<string, string> = {};
+    for (const file of values['env-file']) Object.assign(env, readEnvFile(resolve(file)));
     for (const pair of values.env) {
       const eq = pair.indexOf('=');
-      if (eq <= 0) throw new UsageError(`--env wants K=V, got "${pair}"`);
-      env[pair.slice(0, eq)] = pair.slice(eq + 1);
+      if (eq === 0) throw new UsageError(`--env wants K=V or K, got "${pair}"`);
+      if (eq > 0) {
+        env[pair.slice(0, eq)] = pair.slice(eq + 1);
+        continue;
+      }
+      const value = process.env[pair];
+      if (value === undefined) throw new UsageError(`--env ${pair}: ${pair} is not set in this command's environment (set it, or pass --env ${pair}=VALUE)`);
+      env[pair] = value;
     }
-    return restore(imageDir, { env, args, restoreWallTime: Date.now() }, values['keep-log']);
+    return restore(imageDir, { env, args, restoreWallTime: Date.now() }, { keepLog: values['keep-log'], verify: values.verify });
   },
 };
 
-async function restore(imageDir: string, payload: RestorePayload, keepLog: boolean): Promise<number> {
+async function restore(imageDir: string, payload: RestorePayload, options: { keepLog: boolean; verify: boolean }): Promise<number> {
+  const { keepLog } = options;
   const meta = readSealedImage(imageDir);
-  checkImageFiles(imageDir, meta);
+  if (options.verify) verifyImageContent(imageDir, meta);
+  else checkImageFiles(imageDir, meta);
   checkImageRunsHere(meta);
   const criu = locateCriu();
   const helper = restoreHelperPath();
@@ -70,9 +93,11 @@ async function restore(imageDir: string, payload: RestorePayload, keepLog: boole
   closeSync(payloadWrite);
 
   // CRIU writes its log into a file that is already unlinked (through fd 4), so that
-  // nothing is left behind however this ends; it is saved only when asked or on failure.
-  const logPath = join(tmpdir(), `node-crac-restore-${process.pid}.log`);
-  const logFd = openSync(logPath, 'w+', 0o600);
+  // nothing is left behind however this ends; it is saved only when asked or on failure,
+  // in a fresh private directory: the log holds process state.
+  const logDir = createPrivateTempDir('node-crac-restore');
+  const logPath = join(logDir.path, 'restore.log');
+  const logFd = openSync(logPath, 'wx+', 0o600);
   unlinkSync(logPath);
   const criuArgv = restoreArgs(criu.path, imageDir, meta, { payload: 3, stdout: 1, stderr: 2 }, '/proc/self/fd/4', [helper, 'wait']);
   const stdout = stdioForApp(1, process.stdout, bridge);
@@ -80,6 +105,9 @@ async function restore(imageDir: string, payload: RestorePayload, keepLog: boole
   let child;
   try {
     child = spawn(helper, ['launch', String(process.pid), ...criuArgv], { stdio: ['inherit', stdout.fd, stderr.fd, payloadRead, logFd] });
+  } catch (error) {
+    logDir.remove();
+    throw error;
   } finally {
     closeSync(payloadRead);
     stdout.handedOver();
@@ -103,7 +131,8 @@ async function restore(imageDir: string, payload: RestorePayload, keepLog: boole
   const log = readCriuLog(logFd);
   closeSync(logFd);
   const restored = log.includes('Restore finished successfully'); // a non-zero exit is then the app's
-  if (keepLog || (code !== 0 && !restored)) writeFileSync(logPath, log, { mode: 0o600 });
+  if (keepLog || (code !== 0 && !restored)) writeFileSync(logPath, log, { mode: 0o600, flag: 'wx' });
+  else logDir.remove();
   if (code !== 0 && !restored) {
     const lines = criuErrorLines(log);
     const hint = criuErrorHint(lines);

@@ -1,4 +1,4 @@
-import { readFileSync, readlinkSync, statSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { describeMappedFiles, type MappedFile } from './mappedFiles.js';
 
 export const IMAGE_META_FILE = 'crac.json';
@@ -16,21 +16,19 @@ export interface StdioDescription {
 /** crac.json, written beside CRIU's files: what the restorer needs to know and check (docs/image-format.md). */
 export interface ImageMeta {
   format: 'node-crac-image';
-  formatVersion: 1;
+  formatVersion: 2;
   /** False until the dump finished and the image was sealed (sizes, modes). */
   complete: boolean;
   createdAt: string;
   node: {
     version: string;
     execPath: string;
-    binarySize: number;
-    binaryMtimeMs: number;
     /**
      * Every file mapped executable into the process (the Node binary, the loader,
      * libc and other shared libraries, native addons), with its device, inode,
-     * size, mtime and ctime; checked before a restore. Absent in older images.
+     * size, mtime, ctime and SHA-256; checked before a restore.
      */
-    mappedFiles?: MappedFile[];
+    mappedFiles: MappedFile[];
   };
   criu: { path: string; version: string };
   cpu: { arch: string; model: string; flags: string[] };
@@ -43,8 +41,10 @@ export interface ImageMeta {
   resources: { name: string; durationMs: number }[];
   /** Sum of CRIU's image files, set once complete. */
   imageSizeBytes?: number;
-  /** Size of each of CRIU's image files, checked before a restore (CRIU may loop forever on a truncated one). */
-  files?: Record<string, number>;
+  /** The manifest: size and SHA-256 of each of CRIU's files, set when sealed (CRIU may loop forever on a truncated one). */
+  files?: Record<string, { size: number; sha256: string }>;
+  /** SHA-256 of this record without this field, set when sealed: an edited crac.json is refused. */
+  manifestDigest?: string;
   /** From the engine's start (after the heap shrink) to the sealed image. */
   checkpointDurationMs?: number;
 }
@@ -81,12 +81,5 @@ export function describeCpu(): ImageMeta['cpu'] {
 }
 
 export function describeNode(): ImageMeta['node'] {
-  const binary = statSync(process.execPath);
-  return {
-    version: process.version,
-    execPath: process.execPath,
-    binarySize: binary.size,
-    binaryMtimeMs: binary.mtimeMs,
-    mappedFiles: describeMappedFiles(),
-  };
+  return { version: process.version, execPath: process.execPath, mappedFiles: describeMappedFiles() };
 }

@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { cachedSha256, sha256OfFile } from '../trust/digestCache.js';
 
 /**
  * A file whose bytes the checkpointed process executes: the Node binary, the
@@ -9,7 +10,9 @@ import { readFileSync, statSync } from 'node:fs';
  * or SIGSEGV, or worse, runs). Size and mtime alone do not tell: both can be
  * put back (truncate, utimes). The inode and the ctime cannot be set by a
  * user: writing the file moves its ctime, replacing it (rename, cp over a
- * deleted file) gives another inode or device.
+ * deleted file) gives another inode or device. Another machine or container
+ * has the same files under other identities: there the content's SHA-256
+ * decides.
  */
 export interface MappedFile {
   path: string;
@@ -18,6 +21,8 @@ export interface MappedFile {
   size: number;
   mtimeMs: number;
   ctimeMs: number;
+  /** SHA-256 of the content, compared when the identity differs. */
+  sha256?: string;
 }
 
 // start-end perms offset dev inode pathname; the pathname may hold spaces.
@@ -26,7 +31,7 @@ const DELETED = ' (deleted)';
 
 /**
  * The files mapped executable into this process (from /proc/self/maps), each
- * once, with what identifies their content. Stat calls only: no file is read.
+ * once, with what identifies their content and its digest (cached per identity).
  */
 export function describeMappedFiles(maps: string = readFileSync('/proc/self/maps', 'utf8')): MappedFile[] {
   const files: MappedFile[] = [];
@@ -55,7 +60,7 @@ export function describeMappedFiles(maps: string = readFileSync('/proc/self/maps
       continue; // gone between the maps read and now: it is not what CRIU would reopen
     }
     if (!stat.isFile()) continue; // a device mapped executable: no content of its own to check
-    files.push({ path, dev: stat.dev, ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs });
+    files.push({ path, dev: stat.dev, ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, sha256: cachedSha256(path, stat) });
   }
   return files;
 }
@@ -68,12 +73,14 @@ export function mappedFileChange(recorded: MappedFile): string | undefined {
   } catch {
     return 'it is missing';
   }
-  const reasons: string[] = [];
+  if (now.size !== recorded.size) return `${now.size} bytes, ${recorded.size} at the checkpoint`;
+  const sameIdentity = now.dev === recorded.dev && now.ino === recorded.ino && now.mtimeMs === recorded.mtimeMs && now.ctimeMs === recorded.ctimeMs;
+  if (sameIdentity) return undefined;
+  // Elsewhere (another host, another container) the identity always differs: the same content is the same code.
+  if (recorded.sha256 !== undefined && sha256OfFile(recorded.path) === recorded.sha256) return undefined;
+  const reasons: string[] = recorded.sha256 === undefined ? [] : ['its content differs (SHA-256)'];
   if (now.dev !== recorded.dev || now.ino !== recorded.ino) reasons.push('another file is at that path (device or inode differs)');
-  if (now.size !== recorded.size) reasons.push(`${now.size} bytes, ${recorded.size} at the checkpoint`);
   if (now.mtimeMs !== recorded.mtimeMs) reasons.push('its modification time differs');
-  // The ctime also moves on chmod, chown and a new hard link; those do not
-  // change the code, but they cannot be told from a write with the mtime put back.
   if (now.ctimeMs !== recorded.ctimeMs) reasons.push('its status-change time (ctime) differs: it was written, or its mode, owner or links changed');
   return reasons.length > 0 ? reasons.join('; ') : undefined;
 }

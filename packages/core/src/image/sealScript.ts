@@ -1,31 +1,36 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { createPrivateTempDir } from '../trust/privateTemp.js';
 
-/** Left in the image directory for the dump; it removes itself when it runs. */
-export const SEAL_SCRIPT = '.node-crac-seal';
-
-const FINALIZER = resolve(__dirname, 'sealCommand.js');
+const SEALER = resolve(__dirname, 'sealCommand.js');
 
 /**
  * Writes the CRIU action script that seals the image (sealCommand.js) at
  * "post-dump": after the image is written, while the dumped process is still
  * frozen. Sealing after CRIU had ended the process was too late for a restored
  * copy: its PID namespace ends with it, and the sealer with it. CRIU runs the
- * script for every action, without arguments; NODE_OPTIONS is the app's and may
- * hold --require or --inspect.
+ * script as root for every action, without arguments, so it lives in a fresh
+ * private directory, never in the image directory, and removes it when it
+ * runs; NODE_OPTIONS is the app's and may hold --require or --inspect.
  */
-export function writeSealScript(imageDir: string, startedAtMs: number): string {
-  const path = join(imageDir, SEAL_SCRIPT);
-  const command = ['/usr/bin/env', '-u', 'NODE_OPTIONS', process.execPath, FINALIZER, imageDir, String(startedAtMs)];
+export function writeSealScript(imageDir: string, startedAtMs: number): { path: string; remove(): void } {
+  const dir = createPrivateTempDir('node-crac-seal');
+  const path = join(dir.path, 'seal');
+  const command = ['/usr/bin/env', '-u', 'NODE_OPTIONS', process.execPath, SEALER, imageDir, String(startedAtMs)];
   const script = [
     '#!/bin/sh',
     '[ "$CRTOOLS_SCRIPT_ACTION" = post-dump ] || exit 0',
-    'rm -f "$0"',
+    `rm -rf ${shellQuote(dir.path)}`,
     `exec ${command.map(shellQuote).join(' ')}`,
     '',
   ].join('\n');
-  writeFileSync(path, script, { mode: 0o700 });
-  return path;
+  try {
+    writeFileSync(path, script, { mode: 0o700, flag: 'wx' });
+  } catch (error) {
+    dir.remove();
+    throw error;
+  }
+  return { path, remove: dir.remove };
 }
 
 function shellQuote(word: string): string {

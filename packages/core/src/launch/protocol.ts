@@ -1,5 +1,5 @@
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { userRuntimeDir } from '../trust/privateTemp.js';
 
 /**
  * The contract between a launcher (`crac run`, `crac checkpoint`) and the app
@@ -36,7 +36,11 @@ export interface TriggerRequest {
   leaveRunning?: boolean;
 }
 
-/** Where `crac checkpoint --pid` leaves its request for the app with that PID (as the app sees its PID). */
+/**
+ * Where `crac checkpoint --pid` leaves its request for the app with that PID
+ * (as the app sees its PID): in the user's private runtime directory, since
+ * the name is predictable.
+ */
 export function triggerRequestPath(pid: number): string {
-  return join(tmpdir(), `node-crac-trigger-${pid}.json`);
+  return join(userRuntimeDir(), `trigger-${pid}.json`);
 }

@@ -51,10 +51,16 @@ async function triggeredCheckpoint(): Promise<void> {
 }
 
 function takeRequest(): TriggerRequest {
-  const path = triggerRequestPath(process.pid);
+  let path: string;
+  try {
+    path = triggerRequestPath(process.pid);
+  } catch (error) {
+    process.stderr.write(`node-crac: checkpoint request not read: ${(error as Error).message}\n`);
+    return {};
+  }
   try {
     const stat = lstatSync(path);
-    // Only a request from this user (or root) counts; tmpdir is shared.
+    // Only a request from this user (or root) counts, even in our own directory.
     if (!stat.isFile() || (stat.uid !== process.getuid?.() && stat.uid !== 0)) return {};
     const parsed = JSON.parse(readFileSync(path, 'utf8')) as TriggerRequest;
     return { imageDir: typeof parsed.imageDir === 'string' ? parsed.imageDir : undefined, leaveRunning: parsed.leaveRunning === true };

@@ -3,6 +3,7 @@ import { closeSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import t from 'tap';
+import type { Test } from 'tap';
 import { loadBridge } from '../../src/native/bridge.js';
 
 // checkpointSelf's own failure paths, with a shell script standing in for criu:
@@ -97,7 +98,7 @@ int open64(const char *path, int flags, ...) {
 
 // Runs checkpointSelf under the preload, the stand-in writing to \`out\` which of
 // the app's pipes (an extra one and the status pipe) it still has.
-function inChild(t: Tap.Test, env: Record<string, string>): { status: string; out: string; marker: boolean } {
+function inChild(t: Test, env: Record<string, string>): { status: string; out: string; marker: boolean } {
   const dir = mkdtempSync(join(tmpdir(), 'node-crac-native-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'preload.c'), PRELOAD);

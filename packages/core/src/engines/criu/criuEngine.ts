@@ -52,7 +52,7 @@ export function createCriuEngine(options: CriuEngineOptions = {}): Engine {
       const inode = fstatSync(readFd).ino;
       const meta: ImageMeta = {
         format: 'node-crac-image',
-        formatVersion: 1,
+        formatVersion: 2,
         complete: false,
         createdAt: new Date(startedAt).toISOString(),
         node: describeNode(),
@@ -68,13 +68,15 @@ export function createCriuEngine(options: CriuEngineOptions = {}): Engine {
 
       let answer: Buffer;
       let restored: boolean;
+      let sealer: ReturnType<typeof writeSealScript> | undefined;
       try {
-        const sealer = writeSealScript(imageDir, startedAt);
-        answer = bridge.checkpointSelf([...dumpArgs(criu.path, imageDir, request.leaveRunning), '--action-script', sealer], readFd, writeFd);
+        sealer = writeSealScript(imageDir, startedAt);
+        answer = bridge.checkpointSelf([...dumpArgs(criu.path, imageDir, request.leaveRunning), '--action-script', sealer.path], readFd, writeFd);
         // The read end is the dumped pipe in the original, the restorer's payload pipe in a copy.
         restored = fstatSync(readFd).ino !== inode;
       } finally {
         closeSync(readFd);
+        sealer?.remove();
       }
       const text = answer.toString('utf8');
       if (restored) return { kind: 'restored', payload: parsePayload(text) };

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, lstatSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
-import { delimiter, isAbsolute, join, resolve, sep } from 'node:path';
+import { accessSync, constants, lstatSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
+import { trustedExecutable } from '../../trust/trustedExecutable.js';
 
 /** Where a CRIU candidate comes from, in the order they are tried. */
 export type CriuSource = 'CRAC_CRIU_PATH' | 'PATH' | 'sbin' | 'provisioned';
@@ -53,7 +54,7 @@ const cache = new Map<string, CriuLocation>();
  * CRAC_CRIU_PATH if set (an explicit choice: refused with a clear error, never
  * skipped), else a criu >= 4 on PATH or in the sbin directories that passes
  * `criu check`, else the one scripts/provision-criu.sh leaves in the workspace's
- * .cache/criu. Nothing is run, not even `criu --version`, before trustedPath()
+ * .cache/criu. Nothing is run, not even `criu --version`, before trustedExecutable()
  * accepts it: only root (or you) can have put it there.
  */
 export function locateCriu(): CriuLocation {
@@ -69,7 +70,7 @@ export function locateCriu(): CriuLocation {
 function findCriu(): CriuLocation {
   const explicit = process.env.CRAC_CRIU_PATH;
   if (explicit) {
-    const trust = trustedPath(explicit);
+    const trust = trustedExecutable(explicit);
     if ('problem' in trust) {
       const skipped = { path: explicit, source: 'CRAC_CRIU_PATH' as const, ...trust };
       throw new CriuNotFoundError([`CRAC_CRIU_PATH=${explicit}: ${trust.problem}; fix: ${trust.fix}`], [skipped]);
@@ -92,7 +93,7 @@ function findCriu(): CriuLocation {
   for (const { path, source } of candidates) {
     if (tried.has(resolve(path)) || !exists(path)) continue; // a directory twice on PATH, or PATH holding /usr/sbin
     tried.add(resolve(path));
-    const trust = trustedPath(path);
+    const trust = trustedExecutable(path);
     if ('problem' in trust) {
       skipped.push({ path, source, ...trust });
       continue;
@@ -123,81 +124,6 @@ function exists(path: string): boolean {
   }
 }
 
-/**
- * Whether root may run `path`: every directory walked through to reach it (those
- * holding a symlink included), and the file it finally is, are owned by root or
- * the running user and are not group- or world-writable (the sticky bit does not
- * help: anyone can still create a file there). Returns the path with symlinks
- * resolved, which is what must be run, or what is wrong and how to fix it.
- */
-export function trustedPath(path: string): { real: string } | { problem: string; fix: string } {
-  const uid = process.geteuid?.() ?? process.getuid?.() ?? 0;
-  let pending = resolve(path).split(sep).filter(Boolean);
-  let dir = '/';
-  let hops = 0;
-  const rootProblem = ownerProblem('/', lstatSync('/'), uid, true);
-  if (rootProblem) return rootProblem;
-  while (pending.length > 0) {
-    const next = join(dir, pending[0]!);
-    pending = pending.slice(1);
-    let st: Stats;
-    try {
-      st = lstatSync(next);
-    } catch (error) {
-      return { problem: `${next} does not exist (${(error as NodeJS.ErrnoException).code ?? 'error'})`, fix: 'point to an existing CRIU binary' };
-    }
-    if (st.isSymbolicLink()) {
-      // The link lives in `dir`, already accepted, so nobody else can re-point it.
-      if (++hops > 40) return { problem: `${path}: too many symlinks`, fix: 'point to the CRIU binary itself' };
-      const target = readlinkSync(next);
-      pending = [...(isAbsolute(target) ? resolve(target) : resolve(dir, target)).split(sep).filter(Boolean), ...pending];
-      dir = '/';
-      continue;
-    }
-    const last = pending.length === 0;
-    if (!last && !st.isDirectory()) return { problem: `${next} is not a directory`, fix: 'point to an existing CRIU binary' };
-    if (last && !st.isFile()) return { problem: `${next} is not a regular file`, fix: 'point to the CRIU binary itself' };
-    const problem = ownerProblem(next, st, uid, !last);
-    if (problem) return problem;
-    if (last) return { real: next };
-    dir = next;
-  }
-  return { problem: `${path} is a directory`, fix: 'point to the CRIU binary itself' };
-}
-
-function ownerProblem(path: string, st: Stats, uid: number, isDir: boolean): { problem: string; fix: string } | undefined {
-  const what = isDir ? 'directory' : 'binary';
-  const sticky = isDir && (st.mode & 0o1000) !== 0;
-  if (st.uid !== 0 && st.uid !== uid) {
-    return {
-      problem: `the ${what} ${path} is owned by ${userName(st.uid)}, not by root${uid === 0 ? '' : ` or you (uid ${uid})`}: that user could ${isDir ? 'swap the binary' : 'rewrite it'}`,
-      fix: isDir ? `chown root ${path}, or put CRIU in a directory owned by root` : `chown root ${path}, or use a CRIU installed by root`,
-    };
-  }
-  const writable = st.mode & 0o022;
-  if (writable) {
-    const who = writable === 0o022 ? 'group- and world-writable' : writable & 0o002 ? 'world-writable' : 'group-writable';
-    const mode = (st.mode & 0o7777).toString(8).padStart(4, '0');
-    return {
-      problem: `the ${what} ${path} is ${who} (mode ${mode})${sticky ? '; the sticky bit does not help: others can still add a file there' : ''}`,
-      fix: !isDir
-        ? `chmod go-w ${path}`
-        : `put CRIU in a directory only root can write (e.g. /usr/local/sbin)${sticky ? '' : `, or chmod go-w ${path} if nobody else needs to write there`}`,
-    };
-  }
-  return undefined;
-}
-
-function userName(uid: number): string {
-  try {
-    const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.split(':')[2] === String(uid));
-    const name = line?.split(':')[0];
-    return name ? `uid ${uid} (${name})` : `uid ${uid}`;
-  } catch {
-    return `uid ${uid}`;
-  }
-}
-
 /** "4.1.1" from `criu --version`, or undefined when it cannot be run. */
 function criuVersion(path: string): string | undefined {
   try {
@@ -220,7 +146,7 @@ export function criuCheck(path: string): string | undefined {
   }
 }
 
-/** Whether `path` (already accepted by trustedPath) is a CRIU >= 4 (and passes `criu check`, when asked). */
+/** Whether `path` (already accepted by trustedExecutable) is a CRIU >= 4 (and passes `criu check`, when asked). */
 function probeCriu(path: string, runCheck: boolean): { version: string } | { problem: string } {
   try {
     accessSync(path, constants.X_OK);

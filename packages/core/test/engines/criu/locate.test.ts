@@ -2,7 +2,8 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmdirSync, rm
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import t from 'tap';
-import { CriuNotFoundError, locateCriu, PROVISIONED_CRIU, trustedPath } from '../../../src/engines/criu/locate.js';
+import { CriuNotFoundError, locateCriu, PROVISIONED_CRIU } from '../../../src/engines/criu/locate.js';
+import { trustedExecutable } from '../../../src/trust/trustedExecutable.js';
 
 type Teardown = { teardown(fn: () => void): void };
 
@@ -46,18 +47,18 @@ function withEnv(t: Teardown, name: string, value: string | undefined): void {
 
 const isRoot = process.getuid?.() === 0;
 
-t.test('trustedPath', async (t) => {
+t.test('trustedExecutable', async (t) => {
   t.test('accepts a binary that only root (or you) can change, up to /', async (t) => {
     const criu = fakeCriu(t, '4.1.1');
-    t.same(trustedPath(criu), { real: criu });
+    t.same(trustedExecutable(criu), { real: criu });
   });
 
   t.test('refuses a group- or world-writable binary', async (t) => {
     const criu = fakeCriu(t, '4.1.1');
     chmodSync(criu, 0o775);
-    t.match(trustedPath(criu), { problem: `the binary ${criu} is group-writable (mode 0775)`, fix: `chmod go-w ${criu}` });
+    t.match(trustedExecutable(criu), { problem: `the binary ${criu} is group-writable (mode 0775)`, fix: `chmod go-w ${criu}` });
     chmodSync(criu, 0o757);
-    t.match(trustedPath(criu), { problem: `the binary ${criu} is world-writable (mode 0757)` });
+    t.match(trustedExecutable(criu), { problem: `the binary ${criu} is world-writable (mode 0757)` });
   });
 
   t.test('refuses a binary in a group-writable directory, naming the directory', async (t) => {
@@ -65,7 +66,7 @@ t.test('trustedPath', async (t) => {
     mkdirSync(dir);
     chmodSync(dir, 0o775);
     const criu = fakeCriu(t, '4.1.1', true, dir);
-    t.match(trustedPath(criu), { problem: `the directory ${dir} is group-writable (mode 0775)`, fix: /chmod go-w/ });
+    t.match(trustedExecutable(criu), { problem: `the directory ${dir} is group-writable (mode 0775)`, fix: /chmod go-w/ });
   });
 
   t.test('refuses a root-owned sticky world-writable directory such as /tmp', async (t) => {
@@ -73,12 +74,12 @@ t.test('trustedPath', async (t) => {
     mkdirSync(dir);
     chmodSync(dir, 0o1777);
     const criu = fakeCriu(t, '4.1.1', true, dir);
-    const result = trustedPath(criu);
+    const result = trustedExecutable(criu);
     t.match(result, { problem: `the directory ${dir} is group- and world-writable (mode 1777); the sticky bit does not help` });
     t.notMatch(result, { fix: /chmod/ }, 'no advice to chmod a shared directory');
     const inTmp = mkdtempSync(join(tmpdir(), 'criu-untrusted-'));
     t.teardown(() => rmSync(inTmp, { recursive: true, force: true }));
-    t.match(trustedPath(fakeCriu(t, '4.1.1', true, inTmp)), { problem: /^the directory \/tmp is group- and world-writable \(mode 1777\)/ });
+    t.match(trustedExecutable(fakeCriu(t, '4.1.1', true, inTmp)), { problem: /^the directory \/tmp is group- and world-writable \(mode 1777\)/ });
   });
 
   t.test('refuses a binary or directory owned by another user', { skip: !isRoot && 'needs root to chown' }, async (t) => {
@@ -86,10 +87,10 @@ t.test('trustedPath', async (t) => {
     mkdirSync(dir);
     const criu = fakeCriu(t, '4.1.1', true, dir);
     chownSync(criu, 65534, 65534);
-    t.match(trustedPath(criu), { problem: new RegExp(`^the binary ${criu} is owned by uid 65534.*, not by root: that user could rewrite it`), fix: /chown root/ });
+    t.match(trustedExecutable(criu), { problem: new RegExp(`^the binary ${criu} is owned by uid 65534.*, not by root: that user could rewrite it`), fix: /chown root/ });
     chownSync(criu, 0, 0);
     chownSync(dir, 65534, 65534);
-    t.match(trustedPath(criu), { problem: new RegExp(`^the directory ${dir} is owned by uid 65534.*, not by root: that user could swap the binary`) });
+    t.match(trustedExecutable(criu), { problem: new RegExp(`^the directory ${dir} is owned by uid 65534.*, not by root: that user could swap the binary`) });
   });
 
   t.test('follows symlinks: the target and every directory on the way must be trusted', async (t) => {
@@ -98,9 +99,9 @@ t.test('trustedPath', async (t) => {
     const links = join(root, 'links');
     mkdirSync(links);
     symlinkSync(good, join(links, 'criu'));
-    t.same(trustedPath(join(links, 'criu')), { real: good }, 'resolved to the binary itself');
+    t.same(trustedExecutable(join(links, 'criu')), { real: good }, 'resolved to the binary itself');
     symlinkSync('..', join(links, 'up'));
-    t.same(trustedPath(join(links, 'up', 'criu')), { real: good }, 'relative and directory symlinks');
+    t.same(trustedExecutable(join(links, 'up', 'criu')), { real: good }, 'relative and directory symlinks');
 
     const bad = join(root, 'bad');
     mkdirSync(bad);
@@ -109,20 +110,20 @@ t.test('trustedPath', async (t) => {
     const toBad = join(root, 'to-bad');
     mkdirSync(toBad);
     symlinkSync(badCriu, join(toBad, 'criu'));
-    t.match(trustedPath(join(toBad, 'criu')), { problem: `the directory ${bad} is group- and world-writable (mode 0777)` }, 'a trusted link to a bad place');
+    t.match(trustedExecutable(join(toBad, 'criu')), { problem: `the directory ${bad} is group- and world-writable (mode 0777)` }, 'a trusted link to a bad place');
 
     const linkInBad = join(bad, 'link');
     symlinkSync(good, linkInBad);
-    t.match(trustedPath(linkInBad), { problem: `the directory ${bad} is group- and world-writable (mode 0777)` }, 'a link others could re-point');
+    t.match(trustedExecutable(linkInBad), { problem: `the directory ${bad} is group- and world-writable (mode 0777)` }, 'a link others could re-point');
 
     symlinkSync('loop', join(links, 'loop'));
-    t.match(trustedPath(join(links, 'loop')), { problem: /too many symlinks/ });
+    t.match(trustedExecutable(join(links, 'loop')), { problem: /too many symlinks/ });
   });
 
   t.test('says when a path does not exist or is not a file', async (t) => {
     const dir = trustedDir(t);
-    t.match(trustedPath(join(dir, 'criu')), { problem: `${join(dir, 'criu')} does not exist (ENOENT)` });
-    t.match(trustedPath(dir), { problem: `${dir} is not a regular file` });
+    t.match(trustedExecutable(join(dir, 'criu')), { problem: `${join(dir, 'criu')} does not exist (ENOENT)` });
+    t.match(trustedExecutable(dir), { problem: `${dir} is not a regular file` });
   });
 });
 

@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, type Stats, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { userRuntimeDir } from './privateTemp.js';
+
+/** SHA-256 of a file's content, read through the descriptor given. */
+export function sha256OfFd(fd: number): string {
+  const hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  for (let n; (n = readSync(fd, buffer, 0, buffer.length, null)) > 0; ) hash.update(buffer.subarray(0, n));
+  return hash.digest('hex');
+}
+
+/** SHA-256 of the file at `path` (links followed, as the loader follows them). */
+export function sha256OfFile(path: string): string {
+  const fd = openSync(path, constants.O_RDONLY);
+  try {
+    return sha256OfFd(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// A file's identity: a user can put back size and mtime, never the inode or ctime.
+const identity = (stat: Stats): string => `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
+
+/**
+ * Digests of large files (the Node binary is ~100 MB, ~150 ms to hash) are
+ * kept per file identity in the user's private runtime directory, so only
+ * the first checkpoint after a file changes pays for hashing it.
+ */
+export function cachedSha256(path: string, stat: Stats): string {
+  const key = identity(stat);
+  let cacheFile: string | undefined;
+  let cache: Record<string, string> = {};
+  try {
+    cacheFile = join(userRuntimeDir(), 'digests.json');
+    cache = JSON.parse(readFileSync(cacheFile, 'utf8')) as Record<string, string>;
+  } catch {
+    // no cache yet, or none possible: hash without one
+  }
+  const cached = cache[`${path}\0${key}`];
+  if (typeof cached === 'string') return cached;
+  const fd = openSync(path, constants.O_RDONLY);
+  let digest: string;
+  try {
+    if (identity(fstatSync(fd)) !== key) throw new Error(`${path} changed while it was being described`);
+    digest = sha256OfFd(fd);
+  } finally {
+    closeSync(fd);
+  }
+  if (cacheFile) {
+    cache[`${path}\0${key}`] = digest;
+    const temp = `${cacheFile}.${process.pid}`;
+    try {
+      writeFileSync(temp, JSON.stringify(cache), { mode: 0o600, flag: 'wx' });
+      renameSync(temp, cacheFile);
+    } catch {
+      rmSync(temp, { force: true }); // a cache that cannot be written costs time, never correctness
+    }
+  }
+  return digest;
+}
