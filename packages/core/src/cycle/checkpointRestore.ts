@@ -5,9 +5,11 @@ import { closeReadyChannel } from '../launch/ready.js';
 import { loadBridge } from '../native/bridge.js';
 import { applyPayload } from '../resumed/applyPayload.js';
 import { refreshRandomness } from '../resumed/freshRandomness.js';
+import { markNewIncarnation } from '../resumed/identity.js';
 import { markRestored, restoreTime } from '../resumed/restoreClock.js';
 import type { ResourceTiming } from './context.js';
 import { type CheckpointRestoreOptions, type CyclePlan, planCycle } from './cycleOptions.js';
+import { setCycleOutcome } from './cycleOutcome.js';
 import { CycleRecord } from './cycleRecord.js';
 import { CheckpointError, RestoreError } from './errors.js';
 import { emitCracEvent, type StepTiming } from './events.js';
@@ -101,11 +103,17 @@ async function runCycle(options: CheckpointRestoreOptions): Promise<CheckpointRe
     if (engine.clonesProcess ?? true) await record.step('fresh randomness', restoreErrors, () => refreshRandomness(loadBridge()));
     await record.step('restore environment', restoreErrors, () => {
       markRestored(payload.restoreWallTime);
+      markNewIncarnation();
       applyPayload(payload);
     });
   }
   if (openResources) await record.step('reopen files', restoreErrors, () => openResources.reopen());
-  restoreErrors.push(...(await context.notifyAfterRestore(record.notifyOptions)));
+  setCycleOutcome(outcome?.kind ?? 'failed');
+  try {
+    restoreErrors.push(...(await context.notifyAfterRestore(record.notifyOptions)));
+  } finally {
+    setCycleOutcome(undefined);
+  }
 
   if (outcome === undefined) {
     const error = new CheckpointError([...failures, ...restoreErrors]);
