@@ -1,5 +1,5 @@
 import t from 'tap';
-import { testAdapterScenarios } from '../../core/test/http/fixtures/adapterScenarios.js';
+import { testAdapterScenarios } from '@node-crac/test-kit/http/adapterScenarios';
 import { type FastifyFactory, startFastify } from './fixtures/fastifyApp.js';
 import { testFastifySpecifics } from './fixtures/fastifyScenarios.js';
 

@@ -1,6 +1,6 @@
 import t from 'tap';
 import Fastify from 'fastify';
-import { testAdapterScenarios } from '../../core/test/http/fixtures/adapterScenarios.js';
+import { testAdapterScenarios } from '@node-crac/test-kit/http/adapterScenarios';
 import { startFastify } from './fixtures/fastifyApp.js';
 import { testFastifySpecifics } from './fixtures/fastifyScenarios.js';
 

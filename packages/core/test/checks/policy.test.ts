@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { setEnv } from '@node-crac/test-kit';
 import t from 'tap';
 import type { Descriptor } from '../../src/checks/fdTable.js';
 import { findRule, loadPolicy, parsePolicy, PolicyError, resolvePolicyFile } from '../../src/checks/policy.js';
@@ -138,12 +139,7 @@ t.test('loadPolicy reads the file; a missing one is a PolicyError naming it', as
 });
 
 t.test('the policy file comes from the option, else from CRAC_POLICY', async (t) => {
-  const saved = process.env.CRAC_POLICY;
-  t.teardown(() => {
-    if (saved === undefined) delete process.env.CRAC_POLICY;
-    else process.env.CRAC_POLICY = saved;
-  });
-  process.env.CRAC_POLICY = '/env/policy.json';
+  setEnv(t, { CRAC_POLICY: '/env/policy.json' });
   t.equal(resolvePolicyFile('/option/policy.json'), '/option/policy.json');
   t.equal(resolvePolicyFile(), '/env/policy.json');
   process.env.CRAC_POLICY = '';

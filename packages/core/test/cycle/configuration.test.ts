@@ -1,21 +1,10 @@
+import { setEnv } from '@node-crac/test-kit';
 import t from 'tap';
 import { CheckpointError, ConfigurationError, Context, checkpointRestore } from '../../src/index.js';
 import { recordingResource } from '../fixtures/recorder.js';
 
-function withEnv(t: { teardown(fn: () => void): void }, values: Record<string, string | undefined>): void {
-  const saved = Object.fromEntries(Object.keys(values).map((k) => [k, process.env[k]]));
-  const apply = (v: Record<string, string | undefined>) => {
-    for (const [k, value] of Object.entries(v)) {
-      if (value === undefined) delete process.env[k];
-      else process.env[k] = value;
-    }
-  };
-  apply(values);
-  t.teardown(() => apply(saved));
-}
-
 t.test('no engine configured is a clear error, and no hook runs', async (t) => {
-  withEnv(t, { CRAC_ENGINE: undefined });
+  setEnv(t, { CRAC_ENGINE: undefined });
   const log: string[] = [];
   const context = new Context();
   context.register(recordingResource('a', log));
@@ -27,18 +16,18 @@ t.test('no engine configured is a clear error, and no hook runs', async (t) => {
 });
 
 t.test('CRAC_ENGINE chooses the engine', async (t) => {
-  withEnv(t, { CRAC_ENGINE: 'simulate' });
+  setEnv(t, { CRAC_ENGINE: 'simulate' });
   const result = await checkpointRestore({ context: new Context() });
   t.equal(result.engine, 'simulate');
 });
 
 t.test('an unknown engine name is refused', async (t) => {
-  withEnv(t, { CRAC_ENGINE: 'podman' });
+  setEnv(t, { CRAC_ENGINE: 'podman' });
   await t.rejects(checkpointRestore({ context: new Context() }), { message: /Unknown checkpoint engine "podman"/ });
 });
 
 t.test('an engine that needs an image directory gets one from the option or CRAC_CHECKPOINT_TO', async (t) => {
-  withEnv(t, { CRAC_CHECKPOINT_TO: undefined });
+  setEnv(t, { CRAC_CHECKPOINT_TO: undefined });
   const seen: (string | undefined)[] = [];
   const engine = {
     name: 'imaging',

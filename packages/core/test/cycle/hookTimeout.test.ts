@@ -1,3 +1,4 @@
+import { restoreEnvAtTeardown } from '@node-crac/test-kit';
 import t from 'tap';
 import { CheckpointError, Context, DEFAULT_HOOK_TIMEOUT_MS, checkpointRestore } from '../../src/index.js';
 import { recordingResource } from '../fixtures/recorder.js';
@@ -77,11 +78,7 @@ t.test('a hook that ends in time runs the next phase at once', async (t) => {
 
 t.test('the timeout comes from CRAC_HOOK_TIMEOUT_MS, and a bad value is a configuration error', async (t) => {
   t.equal(DEFAULT_HOOK_TIMEOUT_MS, 10_000);
-  const saved = process.env.CRAC_HOOK_TIMEOUT_MS;
-  t.teardown(() => {
-    if (saved === undefined) delete process.env.CRAC_HOOK_TIMEOUT_MS;
-    else process.env.CRAC_HOOK_TIMEOUT_MS = saved;
-  });
+  restoreEnvAtTeardown(t, ['CRAC_HOOK_TIMEOUT_MS']);
   const context = new Context();
   context.register({ name: 'slow', beforeCheckpoint: () => new Promise<void>((r) => setTimeout(r, 500)), afterRestore() {} });
   process.env.CRAC_HOOK_TIMEOUT_MS = '30';

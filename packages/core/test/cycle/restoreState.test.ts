@@ -1,3 +1,4 @@
+import { restoreEnvAtTeardown } from '@node-crac/test-kit';
 import t from 'tap';
 import { Context, checkpointRestore, createSimulateEngine, cracEvents, restoreArguments, restoreTime, uptimeSinceRestore } from '../../src/index.js';
 import type { CheckpointEvent, RestoreEvent, ResourceTiming, StepTiming } from '../../src/index.js';
@@ -21,7 +22,7 @@ t.test('the restore environment and arguments are in place before user afterRest
       seenArgs = restoreArguments();
     },
   });
-  t.teardown(() => { delete process.env.CRAC_TEST_PORT; });
+  restoreEnvAtTeardown(t, ['CRAC_TEST_PORT']); // the restore merges its env into process.env
   const before = Date.now();
   await checkpointRestore({ engine: createSimulateEngine({ env: { CRAC_TEST_PORT: '4100' }, args: ['--verbose'] }), context });
   t.equal(seenPort, '4100');

@@ -1,7 +1,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { FIXTURE, checkpointFixture, criuUsable, freePort, getJson, leftOver, newToken, processesWith, runCrac, startCrac, tempDir } from './harness.js';
+import { criuUsable, freePort, getJson, leftOver, newToken, processesWith, runCrac, startCrac, tempDir } from '@node-crac/test-kit';
+import { FIXTURE, checkpointFixture } from './harness.js';
 
 // One image, checkpointed by `crac checkpoint`, restored in several ways.
 t.test('crac checkpoint, then crac restore', async (t) => {

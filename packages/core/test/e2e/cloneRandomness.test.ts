@@ -1,5 +1,6 @@
 import t from 'tap';
-import { checkpointFixture, criuUsable, getJson, leftOver, newToken, PROBE_FIXTURE, startCrac } from './harness.js';
+import { criuUsable, getJson, leftOver, newToken, startCrac } from '@node-crac/test-kit';
+import { checkpointFixture, PROBE_FIXTURE } from './harness.js';
 
 // Two copies of one image, restored at the same time (each `crac restore` in
 // its own PID namespace), must not share random state (docs/restored-copies.md §4).

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { FIXTURE, criuUsable, getJson, leftOver, newToken, runCrac, startCrac, tempDir } from './harness.js';
+import { criuUsable, getJson, leftOver, newToken, runCrac, startCrac, tempDir } from '@node-crac/test-kit';
+import { FIXTURE } from './harness.js';
 import { join } from 'node:path';
 
 t.test('a failed dump rejects with a CheckpointError carrying CRIU\'s errors and log path, and the app keeps serving', async (t) => {

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import t from 'tap';
-import { FIXTURE, criuUsable, getJson, leftOver, newToken, startCrac, startNode, tempDir } from './harness.js';
+import { criuUsable, getJson, leftOver, newToken, startCrac, startNode, tempDir } from '@node-crac/test-kit';
+import { FIXTURE } from './harness.js';
 
 const CRAC = resolve(__dirname, '../../bin/crac.js');
 // A new PID namespace whose first process keeps the session it had outside: the

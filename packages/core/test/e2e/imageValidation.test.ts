@@ -1,7 +1,8 @@
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { checkpointFixture, criuUsable, leftOver, newToken, runCrac, tempDir } from './harness.js';
+import { criuUsable, leftOver, newToken, runCrac, tempDir } from '@node-crac/test-kit';
+import { checkpointFixture } from './harness.js';
 
 t.test('crac doctor says checkpoints can work here', async (t) => {
   if (!criuUsable(t)) return;

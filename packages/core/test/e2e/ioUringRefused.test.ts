@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import t from 'tap';
-import { criuUsable, getJson, leftOver, newToken, PROBE_FIXTURE, startNode, tempDir } from './harness.js';
+import { criuUsable, getJson, leftOver, newToken, startNode, tempDir } from '@node-crac/test-kit';
+import { PROBE_FIXTURE } from './harness.js';
 
 // Node 24 started without `crac run` holds io_uring rings. Its own
 // checkpointRestore() with the criu engine fails with a message naming

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { join } from 'node:path';
-import { leftOver, newToken, startCrac, tempDir } from './harness.js';
+import { leftOver, newToken, startCrac, tempDir } from '@node-crac/test-kit';
 
 // The app leads its own session (CRIU needs that), so a terminal's or a
 // supervisor's signal reaches only crac, which must pass it on.

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import t from 'tap';
-import { checkpointFixture, criuUsable, getJson, imageSealed, leftOver, newToken, PROBE_FIXTURE, startCrac, tempDir } from './harness.js';
+import { criuUsable, getJson, leftOver, newToken, startCrac, tempDir } from '@node-crac/test-kit';
+import { checkpointFixture, imageSealed, PROBE_FIXTURE } from './harness.js';
 
 // A restored process checkpoints again: the second-generation image restores,
 // serves, and carries the state the first restored copy built up.

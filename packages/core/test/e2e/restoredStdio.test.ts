@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import t, { type Test } from 'tap';
 import { withIoUringBlocker } from '../../src/cli/launchApp.js';
 import { loadBridge } from '../../src/native/bridge.js';
-import { checkpointFixture, criuUsable, getJson, imageSealed, leftOver, newToken, PROBE_FIXTURE, tempDir } from './harness.js';
+import { criuUsable, getJson, leftOver, newToken, tempDir } from '@node-crac/test-kit';
+import { checkpointFixture, imageSealed, PROBE_FIXTURE } from './harness.js';
 
 // Whatever the app's stdout/stderr were at the checkpoint (pipes, or files
 // opened for append), its output after a restore reaches the restorer's

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { checkpointFixture, criuUsable, getJson, leftOver, newToken, PROBE_FIXTURE, startCrac } from './harness.js';
+import { criuUsable, getJson, leftOver, newToken, startCrac } from '@node-crac/test-kit';
+import { checkpointFixture, PROBE_FIXTURE } from './harness.js';
 
 // Timers set before a checkpoint, restored some seconds later: no burst of
 // every interval at once, no stall. Bounds are generous: they only tell a

@@ -1,3 +1,4 @@
+import { restoreEnvAtTeardown } from '@node-crac/test-kit';
 import t from 'tap';
 import { shrinkHeap } from '../../src/heap/heapShrink.js';
 import { checkpointRestore, Context, type CheckpointRequest, type Engine } from '../../src/index.js';
@@ -33,11 +34,7 @@ t.test('the cycle shrinks the heap for an engine that writes an image and hands 
   };
   const context = new Context();
   context.register({ name: 'db', beforeCheckpoint() {}, afterRestore() {} });
-  const saved = process.env.CRAC_HEAP_SHRINK;
-  t.teardown(() => {
-    if (saved === undefined) delete process.env.CRAC_HEAP_SHRINK;
-    else process.env.CRAC_HEAP_SHRINK = saved;
-  });
+  restoreEnvAtTeardown(t, ['CRAC_HEAP_SHRINK']);
   const run = (options: { heapShrink?: boolean } = {}) =>
     checkpointRestore({ engine, context, imageDir: '/nonexistent', checkOpenResources: false, leaveRunning: true, ...options });
 

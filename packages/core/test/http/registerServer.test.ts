@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import t from 'tap';
 import { registerServer } from 'node-crac/http';
-import { portOf, runningServer, testAdapterScenarios } from './fixtures/adapterScenarios.js';
+import { portOf, runningServer, testAdapterScenarios } from '@node-crac/test-kit/http/adapterScenarios';
 
 // The shared adapter behaviour on a bare node:http server.
 testAdapterScenarios(t, async ({ context, routes, warmup, checkpointOnReady }) => {

@@ -6,9 +6,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { Context, checkpointRestore, createSimulateEngine, RestoreError, type Resource } from 'node-crac';
 import { createServerResource, ListenError, type ServerResourceOptions } from 'node-crac/http';
-import { closeServer } from './fixtures/closeServer.js';
-import { deferred } from './fixtures/deferred.js';
-import { freePort, get, tryConnect } from './fixtures/httpClient.js';
+import { closeServer, deferred, freePort, get, setEnv, tryConnect } from '@node-crac/test-kit';
 
 const portOf = (server: Server): number => (server.address() as { port: number }).port;
 
@@ -32,16 +30,8 @@ function setup(server: Server, options: ServerResourceOptions = {}, first: Resou
   return { resource, cycle };
 }
 
-function keepEnv(t: Test, ...names: string[]): void {
-  const saved = names.map((name) => [name, process.env[name]] as const);
-  for (const name of names) delete process.env[name];
-  t.teardown(() => {
-    for (const [name, value] of saved) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  });
-}
+/** Unsets `names` for one test; a restore merges its env into process.env, and the old values come back at teardown. */
+const keepEnv = (t: Test, ...names: string[]): void => setEnv(t, Object.fromEntries(names.map((name) => [name, undefined])));
 
 t.test('a server that does not listen is left alone', async (t) => {
   const server = helloServer(t);
