@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
-import { closeSync, fstatSync, openSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { constants } from 'node:os';
+import { closeSync, fstatSync, openSync, readFileSync, readlinkSync, readSync, realpathSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { restoreArgs } from '../engines/criu/criuArgs.js';
-import { criuErrorHint, criuErrorLines, readCriuLog } from '../engines/criu/criuLog.js';
+import { criuErrorHint, criuErrorLines, readCriuLogBounded } from '../engines/criu/criuLog.js';
 import { checkImageRunsHere } from '../image/imageChecks.js';
-import { readSealedImage } from '../image/imageDir.js';
+import { freeBytes, readSealedImage } from '../image/imageDir.js';
+import { RESTORE_FAILED_EXIT_CODE } from '../resumed/restoreFailure.js';
 import { checkImageFiles, verifyImageContent } from '../image/imageIntegrity.js';
 import { createPrivateTempDir } from '../trust/privateTemp.js';
 import { readEnvFile } from './envFile.js';
@@ -33,10 +34,16 @@ Options:
   --verify         check the SHA-256 of every image file first (as crac verify does); without it,
                    restore checks ownership, modes, sizes and the manifest's own digest
   --keep-log       keep CRIU's restore log (otherwise kept only when the restore fails)
+  --keep-failed    keep a restored app running when its restore failed (an afterRestore hook
+                   failed), for debugging; by default it prints the causes and ends, and this
+                   command exits with ${RESTORE_FAILED_EXIT_CODE}
+  --resume-timeout S  seconds the restored app has to take its restore payload once CRIU is
+                   done (default 30); then it is ended as stuck
   -h, --help       this text
 
 Arguments after -- are handed to the app (restoreArguments() from node-crac).
-Environment: CRAC_CRIU_PATH picks the CRIU binary; CRAC_CRIU_RESTORE_ARGS adds CRIU options.`;
+Environment: CRAC_CRIU_PATH picks the CRIU binary; CRAC_CRIU_RESTORE_ARGS adds CRIU options;
+CRAC_CRIU_LOG_LIMIT_MB (default 64) stops a CRIU whose log grows past it.`;
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGQUIT'];
 // A pipe holds this much without a reader; the payload is written before CRIU starts.
@@ -55,6 +62,8 @@ export const restoreCommand: Command = {
         'env-file': { type: 'string', multiple: true, default: [] },
         verify: { type: 'boolean', default: false },
         'keep-log': { type: 'boolean', default: false },
+        'keep-failed': { type: 'boolean', default: false },
+        'resume-timeout': { type: 'string', default: '30' },
       },
     });
     if (positionals.length !== 1) throw new UsageError('give exactly one image directory');
@@ -72,11 +81,28 @@ export const restoreCommand: Command = {
       if (value === undefined) throw new UsageError(`--env ${pair}: ${pair} is not set in this command's environment (set it, or pass --env ${pair}=VALUE)`);
       env[pair] = value;
     }
-    return restore(imageDir, { env, args, restoreWallTime: Date.now() }, { keepLog: values['keep-log'], verify: values.verify });
+    const resumeTimeoutS = Number(values['resume-timeout']);
+    if (!Number.isFinite(resumeTimeoutS) || resumeTimeoutS <= 0) throw new UsageError(`--resume-timeout wants a number of seconds, got "${values['resume-timeout']}"`);
+    return restore(
+      imageDir,
+      { env, args, restoreWallTime: Date.now() },
+      { keepLog: values['keep-log'], keepFailed: values['keep-failed'], verify: values.verify, resumeTimeoutMs: resumeTimeoutS * 1000 },
+    );
   },
 };
 
-async function restore(imageDir: string, payload: RestorePayload, options: { keepLog: boolean; verify: boolean }): Promise<number> {
+interface RestoreOptions {
+  keepLog: boolean;
+  keepFailed: boolean;
+  verify: boolean;
+  resumeTimeoutMs: number;
+}
+
+// CRIU can loop on a damaged image and write ~47 MB/s of log: past this it is stopped.
+const DEFAULT_LOG_LIMIT_MB = 64;
+const MONITOR_INTERVAL_MS = 25;
+
+async function restore(imageDir: string, payload: RestorePayload, options: RestoreOptions): Promise<number> {
   const { keepLog } = options;
   const meta = readSealedImage(imageDir);
   if (options.verify) verifyImageContent(imageDir, meta);
@@ -85,9 +111,12 @@ async function restore(imageDir: string, payload: RestorePayload, options: { kee
   const criu = locateCriu();
   const helper = restoreHelperPath();
   const bridge = loadBridge();
+  const logLimit = logLimitBytes();
 
-  const text = JSON.stringify(payload);
+  const text = JSON.stringify({ ...payload, ...(options.keepFailed ? { keepFailed: true } : {}) });
   if (Buffer.byteLength(text) > MAX_PAYLOAD_BYTES) throw new UsageError(`the --env values and arguments are too large (over ${MAX_PAYLOAD_BYTES} bytes)`);
+  // This command keeps a read end of the payload pipe: once nobody writes to it, a
+  // read tells whether the restored app took the payload (EOF) or not (the payload).
   const [payloadRead, payloadWrite] = bridge.pipe();
   writeSync(payloadWrite, text);
   closeSync(payloadWrite);
@@ -95,10 +124,23 @@ async function restore(imageDir: string, payload: RestorePayload, options: { kee
   // CRIU writes its log into a file that is already unlinked (through fd 4), so that
   // nothing is left behind however this ends; it is saved only when asked or on failure,
   // in a fresh private directory: the log holds process state.
-  const logDir = createPrivateTempDir('node-crac-restore');
+  let logDir: ReturnType<typeof createPrivateTempDir>;
+  let logFd: number;
+  try {
+    logDir = createPrivateTempDir('node-crac-restore');
+  } catch (error) {
+    closeSync(payloadRead);
+    throw new Error(`crac restore: cannot create a directory for CRIU's log in ${tmpdir()}: ${(error as Error).message}${tmpdirFullHint()}`);
+  }
   const logPath = join(logDir.path, 'restore.log');
-  const logFd = openSync(logPath, 'wx+', 0o600);
-  unlinkSync(logPath);
+  try {
+    logFd = openSync(logPath, 'wx+', 0o600);
+    unlinkSync(logPath);
+  } catch (error) {
+    closeSync(payloadRead);
+    logDir.remove();
+    throw new Error(`crac restore: cannot create CRIU's log in ${logDir.path}: ${(error as Error).message}${tmpdirFullHint()}`);
+  }
   const criuArgv = restoreArgs(criu.path, imageDir, meta, { payload: 3, stdout: 1, stderr: 2 }, '/proc/self/fd/4', [helper, 'wait']);
   const stdout = stdioForApp(1, process.stdout, bridge);
   const stderr = stdioForApp(2, process.stderr, bridge);
@@ -106,10 +148,11 @@ async function restore(imageDir: string, payload: RestorePayload, options: { kee
   try {
     child = spawn(helper, ['launch', String(process.pid), ...criuArgv], { stdio: ['inherit', stdout.fd, stderr.fd, payloadRead, logFd] });
   } catch (error) {
+    closeSync(payloadRead);
+    closeSync(logFd);
     logDir.remove();
     throw error;
   } finally {
-    closeSync(payloadRead);
     stdout.handedOver();
     stderr.handedOver();
   }
@@ -120,29 +163,150 @@ async function restore(imageDir: string, payload: RestorePayload, options: { kee
     else child.kill(signal);
   };
   for (const signal of FORWARDED) process.on(signal, forward);
-  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done, fail) => {
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done, fail) => {
     child.once('exit', (code, signal) => done({ code, signal }));
     child.once('error', fail);
   });
-  for (const signal of FORWARDED) process.off(signal, forward);
+
+  // While it runs: CRIU's log stays under its limit, and once CRIU has handed over
+  // (the namespace's PID 1 is our waiter) the app must take its payload in time.
+  const waiterExe = realpathOrSelf(helper);
+  let criuDone = false;
+  let payloadTaken: boolean | undefined;
+  let stopped: 'runaway' | 'stuck' | undefined;
+  let criuDoneAt = 0;
+  const monitor = setInterval(() => {
+    if (stopped) return;
+    if (!criuDone && fstatSync(logFd).size > logLimit) {
+      stopped = 'runaway';
+      child.kill('SIGKILL');
+      return;
+    }
+    if (!criuDone && child.pid !== undefined && namespaceInit(child.pid, waiterExe)) {
+      criuDone = true;
+      criuDoneAt = Date.now();
+    }
+    if (criuDone && payloadTaken === undefined && Date.now() - criuDoneAt > options.resumeTimeoutMs) {
+      payloadTaken = takenFrom(payloadRead);
+      if (!payloadTaken) {
+        stopped = 'stuck';
+        child.kill('SIGKILL');
+      }
+    }
+  }, MONITOR_INTERVAL_MS);
+  let exit;
+  try {
+    exit = await exited;
+  } finally {
+    clearInterval(monitor);
+    for (const signal of FORWARDED) process.off(signal, forward);
+  }
   await Promise.race([Promise.all([stdout.relayed, stderr.relayed]), new Promise((r) => setTimeout(r, 2000))]);
 
   const code = exit.code ?? 128 + signalNumber(exit.signal);
-  const log = readCriuLog(logFd);
+  payloadTaken ??= takenFrom(payloadRead);
+  closeSync(payloadRead);
+  const log = readCriuLogBounded(logFd);
   closeSync(logFd);
-  const restored = log.includes('Restore finished successfully'); // a non-zero exit is then the app's
-  if (keepLog || (code !== 0 && !restored)) writeFileSync(logPath, log, { mode: 0o600, flag: 'wx' });
-  else logDir.remove();
-  if (code !== 0 && !restored) {
+  // The app took its payload: CRIU restored it, whatever its log says (a full $TMPDIR leaves it empty).
+  const restored = payloadTaken || log.includes('Restore finished successfully');
+  const failed = stopped !== undefined || (code !== 0 && !restored);
+  let saved = false;
+  if (keepLog || failed) saved = saveLog(logPath, log);
+  if (!saved) logDir.remove();
+  const logNote = saved ? `log: ${logPath}` : log === '' ? `CRIU's log is empty${tmpdirFullHint()}` : `the log could not be saved to ${logPath}${tmpdirFullHint()}`;
+
+  if (stopped === 'runaway') {
+    say(
+      `CRIU wrote over ${logLimit / 1024 / 1024} MB of log restoring ${imageDir} without finishing and was stopped (a damaged image can make it loop); ` +
+        `check the image with "crac verify ${imageDir}" or checkpoint again (CRAC_CRIU_LOG_LIMIT_MB raises the limit); ${logNote}`,
+    );
+    return 1;
+  }
+  if (stopped === 'stuck') {
+    say(
+      `the restored app did not take its restore payload within ${options.resumeTimeoutMs / 1000} s after CRIU restored it, so it never resumed, and it was ended: ` +
+        `it is not waiting on the status pipe that ${join(imageDir, 'crac.json')} names (inode ${meta.statusPipe.inode}), ` +
+        `so that record does not belong to these CRIU files: checkpoint again (--resume-timeout S waits longer); ${logNote}`,
+    );
+    return 1;
+  }
+  if (failed) {
     const lines = criuErrorLines(log);
     const hint = criuErrorHint(lines);
     process.stderr.write(
-      [`crac restore: CRIU could not restore ${imageDir} (exit code ${code}); log: ${logPath}`, ...lines.map((l) => `  ${l}`), ...(hint ? [`Hint: ${hint}`] : [])].join('\n') + '\n',
+      [`crac restore: CRIU could not restore ${imageDir} (exit code ${code}); ${logNote}`, ...lines.map((l) => `  ${l}`), ...(hint ? [`Hint: ${hint}`] : [])].join('\n') + '\n',
     );
-    return code;
+    return code === 0 ? 1 : code;
   }
-  if (keepLog) process.stderr.write(`crac restore: CRIU log: ${logPath}\n`);
+  if (code === RESTORE_FAILED_EXIT_CODE) {
+    say(
+      `the app was restored from ${imageDir}, but its restore failed (the causes are above, each naming its resource) and the copy ended; ` +
+        'fix them, or add --keep-failed to keep a failed copy running for debugging',
+    );
+  }
+  if (keepLog) say(saved ? `CRIU log: ${logPath}` : logNote);
   return code;
+}
+
+function say(line: string): void {
+  process.stderr.write(`crac restore: ${line}\n`);
+}
+
+function logLimitBytes(): number {
+  const mb = Number(process.env.CRAC_CRIU_LOG_LIMIT_MB ?? DEFAULT_LOG_LIMIT_MB);
+  return (Number.isFinite(mb) && mb > 0 ? mb : DEFAULT_LOG_LIMIT_MB) * 1024 * 1024;
+}
+
+function saveLog(path: string, log: string): boolean {
+  try {
+    writeFileSync(path, log, { mode: 0o600, flag: 'wx' });
+    return true;
+  } catch {
+    try {
+      unlinkSync(path);
+    } catch {
+      // never written
+    }
+    return false;
+  }
+}
+
+function tmpdirFullHint(): string {
+  const free = freeBytes(tmpdir());
+  return free !== undefined && free < 1024 * 1024 ? ` (${tmpdir()} is full: free space there, or set TMPDIR to another directory)` : '';
+}
+
+/**
+ * Whether the restored app took its payload. Nobody holds the pipe's write
+ * end, so this read never blocks: EOF when the app read it all, the payload
+ * itself (taken for good: then the app will never get it) when not.
+ */
+function takenFrom(fd: number): boolean {
+  try {
+    return readSync(fd, Buffer.alloc(1), 0, 1, null) === 0;
+  } catch {
+    return false;
+  }
+}
+
+function realpathOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/** True once PID 1 of the restore namespace (the launch helper's child) is our waiter, i.e. CRIU exec'd it when done. */
+function namespaceInit(launchPid: number, waiterExe: string): boolean {
+  try {
+    const init = Number(readFileSync(`/proc/${launchPid}/task/${launchPid}/children`, 'utf8').trim().split(/\s+/)[0]);
+    if (!init) return false;
+    return readlinkSync(`/proc/${init}/exe`) === waiterExe && readFileSync(`/proc/${init}/cmdline`, 'utf8').split('\0')[1] === 'wait';
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { checkAncestors } from '../trust/trustedPath.js';
 import { checkImageDirTrusted, manifestDigest, sealFile } from './imageIntegrity.js';
 import { IMAGE_META_FILE, ImageError, type ImageMeta } from './imageMeta.js';
@@ -21,27 +21,93 @@ export const CHECKPOINT_FAILED_FILE = 'checkpoint-failed.json';
  */
 export function prepareImageDir(dir: string): void {
   checkAncestors(dir, { allowStickyRoot: true }, 'choose an image directory inside directories that only you and root can write to (such as /var/lib/node-crac)');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw explainWriteError(error, `create the image directory ${dir}`, dir);
+  }
   checkImageDirTrusted(dir);
-  chmodSync(dir, 0o700);
-  rmSync(join(dir, IMAGE_META_FILE), { force: true });
-  rmSync(join(dir, CHECKPOINT_FAILED_FILE), { force: true });
+  try {
+    chmodSync(dir, 0o700);
+    rmSync(join(dir, IMAGE_META_FILE), { force: true });
+    rmSync(join(dir, CHECKPOINT_FAILED_FILE), { force: true });
+  } catch (error) {
+    throw explainWriteError(error, `prepare the image directory ${dir}`, dir);
+  }
+}
+
+/**
+ * An error of writing into (or creating) `path`, as an ImageError that names
+ * the cause and the fix; mkdir -p reports a read-only parent as ENOENT or
+ * EROFS, a full filesystem gives JSON cut short or nothing at all.
+ */
+export function explainWriteError(error: unknown, what: string, path: string): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  const detail = (error as Error).message;
+  let cause: string | undefined;
+  if (code === 'EROFS' || ((code === 'ENOENT' || code === 'EACCES' || code === 'EPERM') && onReadOnlyFs(path))) {
+    cause = `${nearestExisting(path)} is on a read-only filesystem: choose an image directory on a writable filesystem`;
+  } else if (code === 'ENOSPC' || code === 'EDQUOT') {
+    cause = `the filesystem of ${nearestExisting(path)} is full: free space there or choose another image directory`;
+  } else if (code === 'EACCES' || code === 'EPERM') {
+    cause = `permission denied (running as uid ${process.getuid?.() ?? '?'}): checkpoint as root, or into a directory you may write to`;
+  }
+  if (!cause) return error as Error;
+  return new ImageError(`Could not ${what}: ${cause} (${detail})`, { cause: error });
+}
+
+function nearestExisting(path: string): string {
+  let at = path;
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  return at;
+}
+
+// ST_RDONLY in statfs(2)'s f_flags is not exposed by Node: try the kernel's mount table.
+function onReadOnlyFs(path: string): boolean {
+  const at = nearestExisting(path);
+  try {
+    let best: { point: string; ro: boolean } | undefined;
+    for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+      const fields = line.split(' ');
+      const point = fields[4]?.replace(/\\040/g, ' ');
+      if (!point || !(at === point || at.startsWith(point === '/' ? '/' : `${point}/`))) continue;
+      if (!best || point.length >= best.point.length) best = { point, ro: (fields[5] ?? '').split(',').includes('ro') };
+    }
+    return best?.ro ?? false;
+  } catch {
+    return false;
+  }
+}
+
+/** Free bytes for unprivileged users on the filesystem of `path`, or undefined. */
+export function freeBytes(path: string): number | undefined {
+  try {
+    const stats = statfsSync(nearestExisting(path));
+    return stats.bavail * stats.bsize;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Writes `name` whole or not at all: aside with O_EXCL (never through a planted link), then renamed. */
 function writeAtomically(dir: string, name: string, text: string): void {
   const temp = join(dir, `.${name}.${process.pid}`);
   rmSync(temp, { force: true });
-  const fd = openSync(temp, 'wx', 0o600);
   try {
-    writeSync(fd, text);
+    const fd = openSync(temp, 'wx', 0o600);
+    try {
+      // writeSync may write less than asked (a full filesystem): loop, and flush so ENOSPC shows here.
+      const bytes = Buffer.from(text);
+      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, join(dir, name));
   } catch (error) {
-    closeSync(fd);
     rmSync(temp, { force: true });
-    throw error;
+    throw explainWriteError(error, `write ${join(dir, name)}`, dir);
   }
-  closeSync(fd);
-  renameSync(temp, join(dir, name));
 }
 
 export function writeImageMeta(dir: string, meta: ImageMeta): void {
@@ -55,7 +121,17 @@ export function writeImageMeta(dir: string, meta: ImageMeta): void {
  */
 export function sealImage(dir: string, startedAtMs: number): ImageMeta {
   checkImageDirTrusted(dir);
-  const meta = JSON.parse(readFileSync(join(dir, IMAGE_META_FILE), 'utf8')) as ImageMeta;
+  const text = readFileSync(join(dir, IMAGE_META_FILE), 'utf8');
+  let meta: ImageMeta;
+  try {
+    meta = JSON.parse(text) as ImageMeta;
+  } catch (error) {
+    const free = freeBytes(dir);
+    throw new ImageError(
+      `${join(dir, IMAGE_META_FILE)} is cut short (${text.length} bytes)` +
+        (free !== undefined && free < 1024 * 1024 ? `: the filesystem of ${dir} is full (${free} bytes free); free space there or choose another image directory` : `: ${(error as Error).message}`),
+    );
+  }
   chmodSync(dir, 0o700);
   let size = 0;
   const files: NonNullable<ImageMeta['files']> = {};
@@ -74,24 +150,59 @@ export function sealImage(dir: string, startedAtMs: number): ImageMeta {
   return meta;
 }
 
-/** After a failed dump: no record may describe what CRIU left behind. */
+/** What CRIU (and node-crac) write into an image directory, besides dump.log. */
+function isImageFile(name: string): boolean {
+  return name.endsWith('.img') || name.startsWith('stats-') || name === 'irmap-cache' || name === IMAGE_META_FILE || /^\.(crac\.json|checkpoint-failed\.json)\.\d+$/.test(name);
+}
+
+/**
+ * After a failed dump: no partial image is left, neither the record nor
+ * CRIU's files (a full filesystem leaves many MB of them). dump.log stays:
+ * the error names it.
+ */
 export function discardUnsealed(dir: string): void {
-  rmSync(join(dir, IMAGE_META_FILE), { force: true });
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) if (isImageFile(name)) rmSync(join(dir, name), { force: true });
 }
 
+const NO_REASON =
+  'the checkpoint failed, and its reason could not be written into the image directory (is its filesystem full?): see the app\'s messages above';
+
+/** Leaves the failure of a triggered checkpoint for its launcher; if even that cannot be written, an empty mark. */
 export function markCheckpointFailed(dir: string, message: string): void {
-  writeAtomically(dir, CHECKPOINT_FAILED_FILE, JSON.stringify({ message }));
+  try {
+    writeAtomically(dir, CHECKPOINT_FAILED_FILE, JSON.stringify({ message }));
+  } catch (error) {
+    // A full filesystem still has inodes: an empty file tells the launcher that it failed.
+    try {
+      closeSync(openSync(join(dir, CHECKPOINT_FAILED_FILE), 'w', 0o600));
+    } catch {
+      throw error;
+    }
+  }
 }
 
-/** The message of a triggered checkpoint that failed, if one was marked. */
+/** The message of a triggered checkpoint that failed, if one was marked; the mark is taken (removed). */
 export function readCheckpointFailure(dir: string): string | undefined {
   const file = join(dir, CHECKPOINT_FAILED_FILE);
   if (!existsSync(file)) return undefined;
+  let text: string;
   try {
-    const { message } = JSON.parse(readFileSync(file, 'utf8')) as { message?: unknown };
-    return typeof message === 'string' ? message : 'the checkpoint failed (no reason recorded)';
+    text = readFileSync(file, 'utf8');
   } catch {
-    return 'the checkpoint failed (no reason recorded)';
+    return NO_REASON;
+  }
+  rmSync(file, { force: true });
+  try {
+    const { message } = JSON.parse(text) as { message?: unknown };
+    return typeof message === 'string' ? message : NO_REASON;
+  } catch {
+    return NO_REASON;
   }
 }
 
@@ -128,6 +239,10 @@ export function readImageState(dir: string): ImageState {
   }
   if (!meta.complete) {
     return { state: 'unsealed', reason: `${dir} holds an incomplete image: the checkpoint did not finish (see ${join(dir, 'dump.log')})` };
+  }
+  if (!meta.files || typeof meta.files !== 'object' || Object.keys(meta.files).length === 0) {
+    // Without sizes a truncated CRIU file goes unnoticed, and CRIU may loop forever on it.
+    return { state: 'corrupt', reason: `${file} has no manifest (the size and digest of each CRIU file): the image cannot be checked, so it is refused; checkpoint again with this version` };
   }
   if (meta.manifestDigest !== manifestDigest(meta as ImageMeta)) {
     return { state: 'corrupt', reason: `${file} was changed after the image was sealed (its digest does not match): checkpoint again` };

@@ -1,7 +1,10 @@
 import { lstatSync, readFileSync, rmSync } from 'node:fs';
 import { debuglog } from 'node:util';
 import { checkpointRestore } from '../cycle/checkpointRestore.js';
+import { RestoreError } from '../cycle/errors.js';
 import { markCheckpointFailed } from '../image/imageDir.js';
+import { restoreId } from '../resumed/identity.js';
+import { endFailedCopy } from '../resumed/restoreFailure.js';
 import { LAUNCH_ENV, TRIGGER_SIGNAL, type TriggerRequest, triggerRequestPath } from './protocol.js';
 
 const debug = debuglog('crac');
@@ -34,11 +37,23 @@ async function triggeredCheckpoint(): Promise<void> {
   const engine = request.imageDir ? 'criu' : undefined;
   const imageDir = request.imageDir ?? (process.env[LAUNCH_ENV.imageDir] || undefined);
   const leaveRunning = request.leaveRunning ?? process.env[LAUNCH_ENV.leaveRunning] === '1';
+  const incarnation = restoreId();
   try {
     const result = await checkpointRestore({ engine, imageDir, leaveRunning });
     debug('triggered checkpoint: %s', result.outcome);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
+    // A restored copy is someone new: its failure is a failed restore, and the
+    // image it came from is no place to report it (its restorer shows stderr).
+    if (restoreId() !== incarnation) {
+      endFailedCopy(message);
+      return;
+    }
+    if (error instanceof RestoreError) {
+      // leaveRunning: the image was written; only the original's afterRestore failed.
+      process.stderr.write(`node-crac: the checkpoint was written, but afterRestore failed in the running original: ${message}\n`);
+      return;
+    }
     process.stderr.write(`node-crac: triggered checkpoint failed: ${message}\n`);
     if (imageDir) {
       try {

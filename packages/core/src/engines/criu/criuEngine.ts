@@ -1,9 +1,10 @@
-import { closeSync, fstatSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { discardUnsealed, prepareImageDir, writeImageMeta } from '../../image/imageDir.js';
+import { discardUnsealed, freeBytes, prepareImageDir, writeImageMeta } from '../../image/imageDir.js';
 import { describeCpu, describeNode, describeStdio, type ImageMeta } from '../../image/imageMeta.js';
 import { writeSealScript } from '../../image/sealScript.js';
 import { loadBridge } from '../../native/bridge.js';
+import { setKeepFailed } from '../../resumed/restoreFailure.js';
 import type { CheckpointRequest, Engine, EngineOutcome, RestorePayload } from '../engine.js';
 import { dumpArgs } from './criuArgs.js';
 import { criuErrorHint, criuErrorLines, readCriuLog } from './criuLog.js';
@@ -22,10 +23,18 @@ export class CriuDumpError extends Error {
     /** The "Error" lines of dump.log. */
     readonly criuErrors: string[],
     readonly logPath: string,
+    /** What node-crac found out about the cause when CRIU's log does not say it. */
+    cause?: string,
   ) {
     const hint = criuErrorHint(criuErrors);
+    const log = existsSync(logPath) ? `log: ${logPath}` : `CRIU wrote no log (${logPath} does not exist)`;
     super(
-      [`CRIU could not dump this process (${status}); log: ${logPath}`, ...criuErrors.map((l) => `  ${l}`), ...(hint ? [`Hint: ${hint}`] : [])].join('\n'),
+      [
+        `CRIU could not dump this process (${status}); ${log}`,
+        ...(cause ? [`Cause: ${cause}`] : []),
+        ...criuErrors.map((l) => `  ${l}`),
+        ...(hint ? [`Hint: ${hint}`] : []),
+      ].join('\n'),
     );
   }
 }
@@ -84,9 +93,25 @@ export function createCriuEngine(options: CriuEngineOptions = {}): Engine {
 
       const logPath = join(imageDir, 'dump.log');
       discardUnsealed(imageDir);
-      throw new CriuDumpError(text || 'no answer from the dump helper', criuErrorLines(readCriuLog(logPath)), logPath);
+      const log = readCriuLog(logPath);
+      throw new CriuDumpError(text || 'no answer from the dump helper', criuErrorLines(log), logPath, dumpFailureCause(imageDir, log));
     },
   };
+}
+
+/** The cause of a failed dump that CRIU's log does not give: not root, or a full filesystem. */
+function dumpFailureCause(imageDir: string, log: string): string | undefined {
+  const uid = process.geteuid?.();
+  const extra = process.env.CRAC_CRIU_DUMP_ARGS ?? '';
+  if (uid !== undefined && uid !== 0 && !/--unprivileged/.test(extra)) {
+    return `this process runs as uid ${uid}, not root: CRIU needs root to dump a process; run the app (crac run / crac checkpoint) as root`;
+  }
+  const free = freeBytes(imageDir);
+  if (free !== undefined && free < 4 * 1024 * 1024) {
+    return `the filesystem of ${imageDir} is full (${free} bytes free): free space there or choose another image directory; no partial image was kept`;
+  }
+  if (log === '') return `CRIU exited before writing its log to ${imageDir}`;
+  return undefined;
 }
 
 function parsePayload(text: string): RestorePayload {
@@ -96,6 +121,7 @@ function parsePayload(text: string): RestorePayload {
   } catch {
     raw = {};
   }
+  setKeepFailed((raw as { keepFailed?: unknown }).keepFailed === true);
   return {
     env: raw.env && typeof raw.env === 'object' ? raw.env : {},
     args: Array.isArray(raw.args) ? raw.args.map(String) : [],

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 
 // CRIU logs this when it may not raise its own fd limit; the dump or restore goes on.
 const HARMLESS = [/Can't setup RLIMIT_NOFILE for self/];
@@ -9,6 +9,36 @@ export function readCriuLog(pathOrFd: string | number): string {
     return readFileSync(pathOrFd, 'utf8');
   } catch {
     return '';
+  }
+}
+
+/**
+ * A CRIU log's text read within `maxBytes`: all of a small log, else its
+ * beginning and its end around a line that says how much was left out. CRIU
+ * can loop on a damaged image and write tens of MB a second.
+ */
+export function readCriuLogBounded(pathOrFd: string | number, maxBytes = 2 * 1024 * 1024): string {
+  let fd: number;
+  try {
+    fd = typeof pathOrFd === 'number' ? pathOrFd : openSync(pathOrFd, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const read = (position: number, length: number): string => {
+      const buffer = Buffer.alloc(length);
+      let got = 0;
+      for (let n; got < length && (n = readSync(fd, buffer, got, length - got, position + got)) > 0; ) got += n;
+      return buffer.subarray(0, got).toString('utf8');
+    };
+    if (size <= maxBytes) return read(0, size);
+    const half = Math.floor(maxBytes / 2);
+    return `${read(0, half)}\n[node-crac: ${size - 2 * half} bytes of the log left out]\n${read(size - half, half)}`;
+  } catch {
+    return '';
+  } finally {
+    if (typeof pathOrFd !== 'number') closeSync(fd);
   }
 }
 
