@@ -1,6 +1,6 @@
 import express from 'express';
 import t from 'tap';
-import { portOf, runningServer, testAdapterScenarios } from '../../core/test/http/fixtures/adapterScenarios.js';
+import { portOf, runningServer, testAdapterScenarios } from '@node-crac/test-kit/http/adapterScenarios';
 import { register } from '../src/index.js';
 
 // The server app.listen() returns, registered right away.

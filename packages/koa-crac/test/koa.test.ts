@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import Koa from 'koa';
 import t from 'tap';
-import { portOf, runningServer, testAdapterScenarios } from '../../core/test/http/fixtures/adapterScenarios.js';
-import { closeServer } from '../../core/test/http/fixtures/closeServer.js';
+import { closeServer } from '@node-crac/test-kit';
+import { portOf, runningServer, testAdapterScenarios } from '@node-crac/test-kit/http/adapterScenarios';
 import { register } from '../src/index.js';
 
 // A server of one's own around app.callback(), registered before it listens.

@@ -3,7 +3,8 @@ import { checkpointRestore, Context, createSimulateEngine, RestoreError, Resourc
 import type { Pool } from 'pg';
 import { duringCheckpoint } from './fixtures/duringCheckpoint.js';
 import { ConnectionVerificationError, createCracPool } from '../src/index.js';
-import { POSTGRES_DATABASE_URL, TEST_DATABASE_URL, endPoolAtTeardown, restoreEnvAtTeardown } from './fixtures/database.js';
+import { restoreEnvAtTeardown, setEnv } from '@node-crac/test-kit';
+import { POSTGRES_DATABASE_URL, TEST_DATABASE_URL, endPoolAtTeardown } from './fixtures/database.js';
 
 async function currentDatabase(pool: Pool): Promise<string> {
   const { rows } = await pool.query<{ db: string }>('SELECT current_database() AS db');
@@ -11,8 +12,7 @@ async function currentDatabase(pool: Pool): Promise<string> {
 }
 
 t.test('a DATABASE_URL given at the restore moves the pool, and held queries run against the new database', async (t) => {
-  restoreEnvAtTeardown(t, ['DATABASE_URL']);
-  delete process.env.DATABASE_URL;
+  setEnv(t, { DATABASE_URL: undefined });
   const context = new Context();
   let held: Promise<string> | undefined;
   duringCheckpoint(context, () => void (held = currentDatabase(pool)));
@@ -26,8 +26,7 @@ t.test('a DATABASE_URL given at the restore moves the pool, and held queries run
 });
 
 t.test('settings given in code stay when the restore does not change DATABASE_URL', async (t) => {
-  restoreEnvAtTeardown(t, ['DATABASE_URL']);
-  process.env.DATABASE_URL = TEST_DATABASE_URL;
+  setEnv(t, { DATABASE_URL: TEST_DATABASE_URL });
   const context = new Context();
   const pool = createCracPool({ connectionString: POSTGRES_DATABASE_URL }, { context });
   endPoolAtTeardown(t, pool);
@@ -36,9 +35,7 @@ t.test('settings given in code stay when the restore does not change DATABASE_UR
 });
 
 t.test('PG* variables given at the restore are honoured for settings the config leaves out', async (t) => {
-  restoreEnvAtTeardown(t, ['PGDATABASE', 'DATABASE_URL']);
-  delete process.env.PGDATABASE;
-  delete process.env.DATABASE_URL;
+  setEnv(t, { PGDATABASE: undefined, DATABASE_URL: undefined });
   const context = new Context();
   const pool = createCracPool({ host: '127.0.0.1', user: 'postgres' }, { context });
   endPoolAtTeardown(t, pool);
@@ -69,8 +66,7 @@ t.test('configFromEnv: false keeps the pool as configured', async (t) => {
 });
 
 t.test('verifyOnRestore reports an unreachable database as a RestoreError naming the pool', async (t) => {
-  restoreEnvAtTeardown(t, ['DATABASE_URL']);
-  delete process.env.DATABASE_URL;
+  setEnv(t, { DATABASE_URL: undefined });
   const context = new Context();
   const pool = createCracPool({ connectionString: TEST_DATABASE_URL }, { context, verifyOnRestore: true, name: 'main db' });
   endPoolAtTeardown(t, pool);

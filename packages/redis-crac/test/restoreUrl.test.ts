@@ -1,19 +1,8 @@
+import { setEnv } from '@node-crac/test-kit';
 import t from 'tap';
 import { checkpointRestore, Context, createSimulateEngine, RestoreError, ResourceError } from 'node-crac';
 import { cracRedis, ReconnectError } from '../src/index.js';
 import { type AnyRedis, redisVersions, REDIS_URL, scratchPrefix } from './fixtures/redisVersions.js';
-
-interface Teardown {
-  teardown(fn: () => unknown): void;
-}
-
-function restoreEnvAtTeardown(t: Teardown, name: string): void {
-  const saved = process.env[name];
-  t.teardown(() => {
-    if (saved === undefined) delete process.env[name];
-    else process.env[name] = saved;
-  });
-}
 
 /** The database number the server says this connection uses. */
 async function serverSideDb(redis: AnyRedis): Promise<string | undefined> {
@@ -23,8 +12,7 @@ async function serverSideDb(redis: AnyRedis): Promise<string | undefined> {
 
 for (const version of redisVersions) {
   t.test(`${version.label}: a REDIS_URL given at the restore moves the client, held commands included`, async (t) => {
-    restoreEnvAtTeardown(t, 'REDIS_URL');
-    delete process.env.REDIS_URL;
+    setEnv(t, { REDIS_URL: undefined });
     const prefix = scratchPrefix(t);
     const context = new Context();
     let held: Promise<unknown> | undefined;
@@ -40,8 +28,7 @@ for (const version of redisVersions) {
   });
 
   t.test(`${version.label}: an unchanged REDIS_URL leaves a client configured in code where it was`, async (t) => {
-    restoreEnvAtTeardown(t, 'REDIS_URL');
-    process.env.REDIS_URL = `${REDIS_URL}/5`;
+    setEnv(t, { REDIS_URL: `${REDIS_URL}/5` });
     const context = new Context();
     const redis = cracRedis(version.connect(t, `${REDIS_URL}/2`), { context });
     await redis.ping();
@@ -50,8 +37,7 @@ for (const version of redisVersions) {
   });
 
   t.test(`${version.label}: an unreachable Redis at the restore is a RestoreError naming the client, without the password`, async (t) => {
-    restoreEnvAtTeardown(t, 'REDIS_URL');
-    delete process.env.REDIS_URL;
+    setEnv(t, { REDIS_URL: undefined });
     const context = new Context();
     // No retries, so that the client ends instead of reconnecting in the background.
     const redis = cracRedis(version.connect(t), { context, name: 'cache' });
@@ -70,8 +56,7 @@ for (const version of redisVersions) {
   });
 
   t.test(`${version.label}: a REDIS_URL that is no Redis URL is a RestoreError that quotes it without the password`, async (t) => {
-    restoreEnvAtTeardown(t, 'REDIS_URL');
-    delete process.env.REDIS_URL;
+    setEnv(t, { REDIS_URL: undefined });
     const context = new Context();
     const redis = cracRedis(version.connect(t), { context });
     await redis.ping();

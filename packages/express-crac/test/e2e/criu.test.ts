@@ -1,5 +1,5 @@
 import { join } from 'node:path';
 import t from 'tap';
-import { testWithCriu } from '../../../core/test/http/fixtures/criuEndToEnd.js';
+import { testWithCriu } from '@node-crac/test-kit/http/criuEndToEnd';
 
 testWithCriu(t, { framework: 'express', script: join(__dirname, '../fixtures/app.js') });

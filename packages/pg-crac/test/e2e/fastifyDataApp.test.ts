@@ -2,11 +2,10 @@ import t from 'tap';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
-import { criuUsable } from '../../../core/test/fixtures/criuAvailability.js';
+import { criuUsable, freePort } from '@node-crac/test-kit';
 import { TEST_DATABASE_URL, withClient } from '../fixtures/database.js';
 
 // A Fastify app using pg-crac and redis-crac is checkpointed with real CRIU
@@ -18,16 +17,6 @@ const CRAC = join(ROOT, 'packages/core/bin/crac.js');
 const APP = join(__dirname, 'fixtures/dataApp.js');
 const REDIS_AT_CHECKPOINT = 'redis://127.0.0.1:6379/0';
 const REDIS_AT_RESTORE = 'redis://127.0.0.1:6379/3';
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 /** GETs `url` until it answers, the process ends, or the deadline (a bound on waiting, not a measurement) passes. */
 async function firstAnswer(url: string, restorer: ChildProcess, deadlineMs: number): Promise<{ status: number; body: unknown }> {
