@@ -2,7 +2,8 @@
 # Runs every package's tap suite and prints one closing line with the totals.
 #   scripts/test.sh                     all tests, with the node on PATH
 #   scripts/test.sh --node 24.9.0       with that Node version (scripts/provision-node.sh)
-#   scripts/test.sh --e2e               only the end-to-end suites (test/e2e of each package)
+#   scripts/test.sh --e2e               only the end-to-end suites (test/e2e of each package), no
+#                                       coverage thresholds and no typecheck (those go with a whole run)
 # Exits non-zero when any suite fails or when no test ran.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -17,17 +18,22 @@ while [ $# -gt 0 ]; do
   esac
 done
 echo "test.sh: node $(node --version) ($(command -v node))"
+typecheck=()
+if [ "$only_e2e" = 0 ]; then
+  echo "=== typecheck: src and test of every package (pnpm typecheck)"
+  bash scripts/typecheck.sh || typecheck=(typecheck)
+fi
 bash scripts/services.sh
 
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
-pass=0; fail=0; skip=0; failed_suites=()
+pass=0; fail=0; skip=0; failed_suites=("${typecheck[@]}")
 for dir in packages/* examples/* bench; do
   [ -d "$dir/test" ] || continue
   target=()
   if [ "$only_e2e" = 1 ]; then
     [ -d "$dir/test/e2e" ] || continue
-    target=(test/e2e)
+    target=(--disable-coverage test/e2e)
   fi
   log="$logs/$(echo "$dir" | tr / _).log"
   echo "=== $dir ${target[*]:-}"

@@ -7,10 +7,11 @@ import { REDIS_URL } from './fixtures/redisVersions.js';
 t.test('the client is registered in place, once', async (t) => {
   const context = new Context();
   const redis = new Redis(REDIS_URL, { lazyConnect: true });
-  t.equal(cracRedis(redis, { context }), redis);
+  const registered = cracRedis(redis, { context });
+  t.equal(registered, redis);
   t.equal(context.size, 1);
   t.throws(() => cracRedis(redis, { context }), { name: 'TypeError', message: /already registered/ });
-  redis.crac.unregister();
+  registered.crac.unregister();
   t.equal(context.size, 0);
   t.notOk(Object.hasOwn(redis, 'sendCommand'), 'its own sendCommand is back');
 });
