@@ -6,3 +6,4 @@ export type { MethodKey, Unpatch } from './patchMethod.js';
 export { timeoutOption } from './options.js';
 export type { TimeoutOption } from './options.js';
 export { unlessAborted } from './unlessAborted.js';
+export { HELD_WORK_DISCARDED, HeldWork, HeldWorkDiscardedError } from './heldWork.js';
