@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Context } from 'node-crac';
 import type { DrainReport, ReadyOptions, ReadyOutcome, ServerResourceOptions, ServerStatus } from 'node-crac/http';
 
-export interface FastifyCracOptions extends Pick<ServerResourceOptions, 'drainTimeoutMs' | 'listenEnv'>, ReadyOptions<FastifyInstance> {
+export interface FastifyCracOptions extends Pick<ServerResourceOptions, 'drainTimeoutMs' | 'onDrainTimeout' | 'listenEnv'>, ReadyOptions<FastifyInstance> {
   /** The context to register with. Default: node-crac's global context. */
   context?: Context;
 }

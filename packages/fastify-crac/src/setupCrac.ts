@@ -9,6 +9,7 @@ export function setupCrac(fastify: FastifyInstance, options: FastifyCracOptions)
   const resource = createServerResource(fastify.server, {
     name: 'fastify server',
     drainTimeoutMs: options.drainTimeoutMs,
+    onDrainTimeout: options.onDrainTimeout,
     listenEnv: options.listenEnv,
     extraBindings: () => serverBindings(fastify),
     onDrained: (reports) => fastify.log.info({ drained: reports }, 'crac: closed for the checkpoint'),

@@ -1,6 +1,13 @@
 import type { Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
+/** A request whose response had not finished, as a drain reports it. */
+export interface InFlightRequest {
+  method: string;
+  /** The request's path, without its query string (which may carry secrets). */
+  url: string;
+}
+
 /** What a drain learns from the tracker. */
 interface DrainWatch {
   /** Responses that finished while draining. */
@@ -42,6 +49,11 @@ export class ConnectionTracker {
     const completed = this.#drain?.completed ?? 0;
     this.#drain = undefined;
     return completed;
+  }
+
+  /** The requests whose responses have not finished yet, oldest first. */
+  inFlightRequests(): InFlightRequest[] {
+    return [...this.#responses].map(({ req }) => ({ method: req?.method ?? '?', url: (req?.url ?? '?').split('?')[0] ?? '?' }));
   }
 
   /** Destroys every connection still open (upgraded ones too); returns how many. */

@@ -3,7 +3,8 @@ import type { Server } from 'node:http';
 import { debuglog } from 'node:util';
 import type { Resource } from '../cycle/resource.js';
 import { trackConnections } from './connectionTracker.js';
-import { type DrainReport, drainServer } from './drain.js';
+import type { InFlightRequest } from './connectionTracker.js';
+import { type DrainReport, drainServer, type DrainTimeoutPolicy } from './drain.js';
 import { listenOn } from './listen.js';
 import { currentAddress, formatAddress, type ListenAddress } from './listenAddress.js';
 import { DEFAULT_LISTEN_ENV, type ListenEnv, type ListenEnvChange, listenEnvChange, type ListenEnvSnapshot, snapshotListenEnv } from './listenEnv.js';
@@ -11,6 +12,39 @@ import { DEFAULT_LISTEN_ENV, type ListenEnv, type ListenEnvChange, listenEnvChan
 const debug = debuglog('crac');
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
+
+/**
+ * Requests were still in flight when the drain timed out, and the drain
+ * timeout fails the checkpoint (`onDrainTimeout: 'fail'`, the default): no
+ * image is written, so their handlers finish in this process only; the
+ * server listens again and goes on serving.
+ */
+export class DrainTimeoutError extends Error {
+  override name = 'DrainTimeoutError';
+  readonly code = 'ERR_CRAC_DRAIN_TIMEOUT';
+  /** The requests still in flight, e.g. [{ method: 'POST', url: '/orders' }]. */
+  readonly requests: InFlightRequest[];
+  readonly timeoutMs: number;
+
+  constructor(requests: InFlightRequest[], timeoutMs: number) {
+    super(
+      `${requests.length} request(s) still in flight after the drain timeout of ${timeoutMs} ms (${summarize(requests)}); ` +
+        'no image was written, so their handlers run here only, and the server listens again. ' +
+        "Raise drainTimeoutMs, or pass onDrainTimeout: 'close' to close them and checkpoint anyway (their handlers then go on in the image).",
+    );
+    this.requests = requests;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** `GET /slow, POST /orders x2`, at most ten distinct ones. */
+function summarize(requests: InFlightRequest[]): string {
+  const counts = new Map<string, number>();
+  for (const { method, url } of requests) counts.set(`${method} ${url}`, (counts.get(`${method} ${url}`) ?? 0) + 1);
+  const shown = [...counts].slice(0, 10).map(([request, count]) => (count > 1 ? `${request} x${count}` : request));
+  if (counts.size > 10) shown.push(`and ${counts.size - 10} more`);
+  return shown.join(', ');
+}
 
 export interface ServerResourceOptions {
   /** Shown in errors, events and logs. Default: 'http server'. */
@@ -21,6 +55,16 @@ export interface ServerResourceOptions {
    * Default: 5000.
    */
   drainTimeoutMs?: number;
+  /**
+   * What a drain timeout with requests still in flight does. 'fail' (the
+   * default): the checkpoint fails with a DrainTimeoutError naming them,
+   * they complete in this process and the server listens again, so no
+   * handler runs in a restored copy. 'close': their connections are closed
+   * (clients see ECONNRESET) and the checkpoint goes on; the handlers are
+   * still running in the image, so each one goes on in the original (with
+   * leaveRunning) and in every copy: only for handlers safe to repeat.
+   */
+  onDrainTimeout?: DrainTimeoutPolicy;
   /**
    * Environment variables that, when the restore gives them a new value, move
    * the server to that port / host. false: always listen on the recorded
@@ -77,6 +121,7 @@ class HttpServerResource implements ServerResource {
   readonly #options: ServerResourceOptions;
   readonly #listenEnv: ListenEnv;
   readonly #drainTimeoutMs: number;
+  readonly #onDrainTimeout: DrainTimeoutPolicy;
   // Listening again runs inside the core's afterRestore hook. Doing it in the
   // async context where the resource was made keeps requests served afterwards
   // outside the hook's scope, so a route may ask for another checkpoint.
@@ -95,6 +140,7 @@ class HttpServerResource implements ServerResource {
     this.name = options.name ?? 'http server';
     this.#listenEnv = options.listenEnv ?? DEFAULT_LISTEN_ENV;
     this.#drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+    this.#onDrainTimeout = drainTimeoutPolicy(options.onDrainTimeout);
     trackConnections(server);
   }
 
@@ -117,13 +163,16 @@ class HttpServerResource implements ServerResource {
     if (this.#closed.length === 0) return; // not listening: nothing to close, nothing to reopen
     this.#status = 'draining';
     // Every listener stops accepting in this tick; then they drain side by side.
-    const reports = await Promise.all(this.#closed.map(({ server, address }) => drainServer(server, address, this.#drainTimeoutMs)));
+    const reports = await Promise.all(this.#closed.map(({ server, address }) => drainServer(server, address, this.#drainTimeoutMs, this.#onDrainTimeout)));
     this.#status = 'checkpointed';
     this.#lastDrain = reports;
     for (const r of reports) {
       debug('%s: closed %s, %d in flight, %d completed, %d closed at the timeout (%d ms)', this.name, r.address, r.inFlight, r.completed, r.forcedClosed, r.durationMs.toFixed(1));
     }
     this.#options.onDrained?.(reports);
+    // The connections were kept: the checkpoint fails, and afterRestore (which every notified resource gets) listens again.
+    const stillInFlight = reports.flatMap((report) => report.stillInFlight);
+    if (this.#onDrainTimeout === 'fail' && stillInFlight.length > 0) throw new DrainTimeoutError(stillInFlight, this.#drainTimeoutMs);
   }
 
   async afterRestore(): Promise<void> {
@@ -165,6 +214,12 @@ class HttpServerResource implements ServerResource {
       return address ? [{ server, address }] : [];
     });
   }
+}
+
+function drainTimeoutPolicy(value: unknown): DrainTimeoutPolicy {
+  if (value === undefined) return 'fail';
+  if (value === 'fail' || value === 'close') return value;
+  throw new TypeError(`onDrainTimeout must be 'fail' or 'close', got ${JSON.stringify(value)}`);
 }
 
 function portOf(server: Server): number | undefined {

@@ -1,11 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttp2Server } from 'node:http2';
+import { connect } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { Context, checkpointRestore, createSimulateEngine, RestoreError, type Resource } from 'node-crac';
-import { createServerResource, ListenError, type ServerResourceOptions } from 'node-crac/http';
+import { CheckpointError, Context, checkpointRestore, createSimulateEngine, cycleOutcome, RestoreError, type Resource } from 'node-crac';
+import { createServerResource, DrainTimeoutError, ListenError, type ServerResourceOptions } from 'node-crac/http';
 import { closeServer, deferred, freePort, get, setEnv, tryConnect } from '@node-crac/test-kit';
 
 const portOf = (server: Server): number => (server.address() as { port: number }).port;
@@ -124,17 +125,79 @@ t.test('HOST given at restore moves the server to that host', async (t) => {
   t.equal(await tryConnect(port), 'ECONNREFUSED', 'no longer on 127.0.0.1');
 });
 
-t.test('after the drain timeout the remaining connections are closed and reported', async (t) => {
+t.test("with onDrainTimeout: 'close', the remaining connections are closed at the drain timeout and reported", async (t) => {
   const entered = deferred();
   const server = createServer(() => entered.resolve()); // never answers
   t.teardown(() => closeServer(server));
   await listen(server, 0);
-  const { resource, cycle } = setup(server, { drainTimeoutMs: 50 });
+  const { resource, cycle } = setup(server, { drainTimeoutMs: 50, onDrainTimeout: 'close' });
   const stuck = get(portOf(server), '/').then(() => 'answered', (error: NodeJS.ErrnoException) => error.code);
   await entered.promise;
   await cycle();
   t.equal(await stuck, 'ECONNRESET', 'the stuck request was cut at the timeout');
-  t.match(resource.lastDrain, [{ inFlight: 1, completed: 0, forcedClosed: 1, timedOut: true }]);
+  t.match(resource.lastDrain, [{ inFlight: 1, completed: 0, forcedClosed: 1, timedOut: true, stillInFlight: [{ method: 'GET', url: '/' }] }]);
+});
+
+t.test('a drain timeout with requests in flight fails the checkpoint by default; they complete and the server serves on', async (t) => {
+  const entered = deferred();
+  const answer = deferred();
+  let handled = 0;
+  const server = createServer((req, res) => {
+    if (req.url?.startsWith('/slow')) {
+      handled++;
+      entered.resolve();
+      void answer.promise.then(() => res.end('slow done'));
+    } else {
+      res.end('hello');
+    }
+  });
+  t.teardown(() => closeServer(server));
+  await listen(server, 0);
+  const order: string[] = [];
+  // Registered first, so notified after the server before the checkpoint and before it after.
+  const observer: Resource = { name: 'observer', beforeCheckpoint: () => void order.push('before'), afterRestore: () => void order.push(`after ${cycleOutcome()}`) };
+  const { resource, cycle } = setup(server, { drainTimeoutMs: 50 }, [observer]);
+  const slow = get(portOf(server), '/slow?token=secret');
+  await entered.promise;
+
+  const error = await cycle().then(() => undefined, (e: unknown) => e);
+  t.type(error, CheckpointError, 'no image: a CheckpointError');
+  const cause = (error as CheckpointError).errors[0]?.cause;
+  t.type(cause, DrainTimeoutError);
+  t.equal((cause as DrainTimeoutError).code, 'ERR_CRAC_DRAIN_TIMEOUT');
+  t.same((cause as DrainTimeoutError).requests, [{ method: 'GET', url: '/slow' }], 'names the request, without its query string');
+  t.match((error as Error).message, /http server beforeCheckpoint: 1 request\(s\) still in flight after the drain timeout of 50 ms \(GET \/slow\)/);
+  t.notMatch((error as Error).message, /secret/);
+  t.same(order, ['before', 'after failed'], 'every notified resource got afterRestore, on a failed cycle');
+  t.match(resource.lastDrain, [{ inFlight: 1, forcedClosed: 0, timedOut: true, stillInFlight: [{ method: 'GET', url: '/slow' }] }]);
+
+  t.equal(resource.status, 'active', 'listening again');
+  t.equal((await get(portOf(server), '/')).status, 200, 'new requests are served');
+  answer.resolve();
+  const response = await slow;
+  t.equal(response.status, 200, 'the request in flight completed, on its kept connection');
+  t.equal(response.body, 'slow done');
+  t.equal(handled, 1, 'its handler ran once');
+});
+
+t.test('a drain timeout with no request in flight closes what is left (upgraded connections) and checkpoints', async (t) => {
+  const server = helloServer(t);
+  server.on('upgrade', (_req, socket) => socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n'));
+  await listen(server, 0);
+  const { resource, cycle } = setup(server, { drainTimeoutMs: 50 });
+  const socket = connect(portOf(server), '127.0.0.1');
+  t.teardown(() => socket.destroy());
+  socket.on('error', () => {});
+  const upgraded = new Promise<void>((resolve) => socket.once('data', () => resolve()));
+  socket.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n');
+  await upgraded;
+  const result = await cycle();
+  t.equal(result.outcome, 'restored');
+  t.match(resource.lastDrain, [{ timedOut: true, forcedClosed: 1, stillInFlight: [] }]);
+});
+
+t.test('onDrainTimeout other than fail or close is refused', async (t) => {
+  t.throws(() => createServerResource(createServer(), { onDrainTimeout: 'ignore' as never }), { name: 'TypeError', message: /onDrainTimeout must be 'fail' or 'close', got "ignore"/ });
 });
 
 t.test('extra bindings close with the server and move with its port; a new host leaves them closed', async (t) => {
