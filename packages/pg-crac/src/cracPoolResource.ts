@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import type { Context, RequestGate, Resource } from 'node-crac';
-import { unlessAborted } from 'node-crac/adapter';
+import type { Context, Resource } from 'node-crac';
+import { type HeldWork, unlessAborted } from 'node-crac/adapter';
 import { destroyIdleClients, waitForCheckedOutClients } from './drainPool.js';
 import type { GatedConnect } from './gateConnect.js';
 import type { RestoreConfig } from './restoreConfig.js';
@@ -17,14 +17,15 @@ export interface CracPoolResourceSettings {
  * The pool's part in a checkpoint. Before: hold new checkouts and queries,
  * wait for checked-out clients, close the idle ones. After: take the new
  * environment's settings, optionally prove a connection works, run the held
- * work in order.
+ * work in order: in the original (it continues, or the checkpoint failed);
+ * in a restored copy the held work fails with HeldQueryDiscardedError.
  */
 export class CracPoolResource implements Resource {
   readonly name: string;
 
   constructor(
     private readonly pool: Pool,
-    private readonly gate: RequestGate,
+    private readonly held: HeldWork,
     private readonly gated: GatedConnect,
     private readonly settings: CracPoolResourceSettings,
   ) {
@@ -32,10 +33,10 @@ export class CracPoolResource implements Resource {
   }
 
   async beforeCheckpoint(_context: Context, signal: AbortSignal): Promise<void> {
-    this.gate.close();
+    this.held.gate.close();
     this.settings.restoreConfig?.recordBeforeCheckpoint();
     // At the hook timeout, stop waiting: afterRestore, which opens the gate, runs only once this hook has ended.
-    await unlessAborted(waitForCheckedOutClients(this.pool, this.gate, this.settings.checkoutTimeoutMs), signal);
+    await unlessAborted(waitForCheckedOutClients(this.pool, this.held.gate, this.settings.checkoutTimeoutMs), signal);
     await destroyIdleClients(this.pool, this.gated.connect);
   }
 
@@ -44,7 +45,7 @@ export class CracPoolResource implements Resource {
       this.settings.restoreConfig?.applyAfterRestore(this.pool);
       if (this.settings.verifyOnRestore) await verifyConnection(this.gated.connect, this.pool.options);
     } finally {
-      this.gate.open();
+      this.held.release();
     }
   }
 }

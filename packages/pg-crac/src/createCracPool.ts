@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { RequestGate, type Context } from 'node-crac';
-import { attachResource, timeoutOption, type WithCrac } from 'node-crac/adapter';
+import { attachResource, HeldWork, timeoutOption, type WithCrac } from 'node-crac/adapter';
 import { CracPoolResource } from './cracPoolResource.js';
 import { gateConnect } from './gateConnect.js';
 import { databaseUrlFromEnv, RestoreConfig, type ConfigFromEnv } from './restoreConfig.js';
@@ -48,11 +48,12 @@ export function createCracPool(poolOrConfig?: pg.Pool | pg.PoolConfig, options: 
   const alreadyAttached = 'pg-crac: this pool is already registered; call createCracPool() once per pool';
   return attachResource(pool, { context: options.context, alreadyAttached }, () => {
     if (pool.ending) throw new TypeError('pg-crac: this pool was ended (pool.end() is final); create a new pool');
-    const gate = new RequestGate();
-    const gated = gateConnect(pool, gate);
+    const name = options.name ?? 'pg-crac pool';
+    const held = new HeldWork(new RequestGate());
+    const gated = gateConnect(pool, held, name);
     const configFromEnv = options.configFromEnv ?? databaseUrlFromEnv;
-    const resource = new CracPoolResource(pool, gate, gated, {
-      name: options.name ?? 'pg-crac pool',
+    const resource = new CracPoolResource(pool, held, gated, {
+      name,
       checkoutTimeoutMs,
       verifyOnRestore: options.verifyOnRestore ?? false,
       restoreConfig: configFromEnv === false ? undefined : new RestoreConfig(configFromEnv),

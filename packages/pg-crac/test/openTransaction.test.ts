@@ -26,7 +26,8 @@ t.test('an open transaction delays the checkpoint until it commits', async (t) =
   await client.query('BEGIN');
   await client.query(`INSERT INTO ${table} (seq) VALUES (1)`);
   let cycleDone = false;
-  const cycle = checkpointRestore({ engine: loggingEngine(log), context }).finally(() => (cycleDone = true));
+  // leaveRunning: the held query runs in the original that continues (in a restored copy it would be discarded).
+  const cycle = checkpointRestore({ engine: loggingEngine(log), context, leaveRunning: true }).finally(() => (cycleDone = true));
   await started;
   // The transaction goes on on its own client while the checkpoint waits; a pool query now is held.
   await client.query(`INSERT INTO ${table} (seq) VALUES (2)`);
