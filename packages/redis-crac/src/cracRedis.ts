@@ -1,5 +1,5 @@
 import { RequestGate, type Context } from 'node-crac';
-import { attachResource, timeoutOption, type WithCrac } from 'node-crac/adapter';
+import { attachResource, HeldWork, timeoutOption, type WithCrac } from 'node-crac/adapter';
 import { CracRedisResource } from './cracRedisResource.js';
 import { gateSendCommand } from './gateSendCommand.js';
 import { InFlightCommands } from './inFlightCommands.js';
@@ -49,14 +49,15 @@ export function cracRedis<R extends RedisClient>(redis: R, options: CracRedisOpt
   }
   const alreadyAttached = 'redis-crac: this client is already registered; call cracRedis() once per client';
   return attachResource(redis, { context: options.context, alreadyAttached }, () => {
-    const gate = new RequestGate();
+    const name = options.name ?? 'redis-crac';
+    const held = new HeldWork(new RequestGate());
     const inFlight = new InFlightCommands();
     const urlFromEnv = options.urlFromEnv ?? redisUrlFromEnv;
-    const resource = new CracRedisResource(redis, gate, inFlight, {
-      name: options.name ?? 'redis-crac',
+    const resource = new CracRedisResource(redis, held, inFlight, {
+      name,
       replyTimeoutMs,
       urlFromEnv: urlFromEnv === false ? undefined : urlFromEnv,
     });
-    return { resource, detach: gateSendCommand(redis, gate, inFlight) };
+    return { resource, detach: gateSendCommand(redis, held, inFlight, name) };
   });
 }

@@ -1,5 +1,5 @@
-import type { Context, RequestGate, Resource } from 'node-crac';
-import { unlessAborted } from 'node-crac/adapter';
+import type { Context, Resource } from 'node-crac';
+import { type HeldWork, unlessAborted } from 'node-crac/adapter';
 import type { InFlightCommands } from './inFlightCommands.js';
 import type { RedisClient } from './redisClient.js';
 import { targetFromRedisUrl, type UrlFromEnv } from './redisUrl.js';
@@ -21,7 +21,9 @@ const CONNECTED = new Set(['connecting', 'connect', 'ready']);
 /**
  * The client's part in a checkpoint. Before: hold new commands, wait for the
  * replies in flight, close the connection. After: connect again (to the
- * restore's REDIS_URL when it changed), then send the held commands in order.
+ * restore's REDIS_URL when it changed), then send the held commands in order:
+ * in the original (it continues, or the checkpoint failed); in a restored
+ * copy they fail with HeldCommandDiscardedError instead.
  */
 export class CracRedisResource implements Resource {
   readonly name: string;
@@ -30,7 +32,7 @@ export class CracRedisResource implements Resource {
 
   constructor(
     private readonly redis: RedisClient,
-    private readonly gate: RequestGate,
+    private readonly held: HeldWork,
     private readonly inFlight: InFlightCommands,
     private readonly settings: CracRedisResourceSettings,
   ) {
@@ -39,10 +41,10 @@ export class CracRedisResource implements Resource {
 
   async beforeCheckpoint(_context: Context, signal: AbortSignal): Promise<void> {
     this.#reconnect = false;
-    this.gate.close();
+    this.held.gate.close();
     this.#urlBefore = this.settings.urlFromEnv?.(process.env);
     // At the hook timeout, stop waiting: afterRestore, which opens the gate, runs only once this hook has ended.
-    await unlessAborted(this.gate.drain(this.inFlight.drainOptions(this.settings.replyTimeoutMs)), signal);
+    await unlessAborted(this.held.gate.drain(this.inFlight.drainOptions(this.settings.replyTimeoutMs)), signal);
     const { status } = this.redis;
     // 'wait' (lazyConnect, never used) and 'end' (closed by the application) hold no socket and stay as they are.
     if (status === 'wait' || status === 'end') return;
@@ -66,7 +68,7 @@ export class CracRedisResource implements Resource {
     } finally {
       // Released while ioredis is connecting, the held commands enter its offline queue in order,
       // behind the resubscription it sends first (autoResubscribe) and ahead of anything issued later.
-      this.gate.open();
+      this.held.release();
     }
     try {
       await connected;

@@ -6,6 +6,8 @@
 export interface RedisCommand {
   readonly name: string;
   readonly promise: Promise<unknown>;
+  /** Settles `promise` (and the command's callback) with an error; ioredis' Command has it (5 and 6). */
+  reject(error: Error): void;
 }
 
 /** Connection settings a URL can carry (see redisUrl.ts). */
