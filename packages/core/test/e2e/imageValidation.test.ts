@@ -2,6 +2,8 @@ import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { criuUsable, leftOver, newToken, runCrac, tempDir } from '@node-crac/test-kit';
+import { manifestDigest } from '../../src/image/imageIntegrity.js';
+import type { ImageMeta } from '../../src/image/imageMeta.js';
 import { checkpointFixture } from './harness.js';
 
 t.test('crac doctor says checkpoints can work here', async (t) => {
@@ -26,22 +28,24 @@ t.test('restore refuses a missing, corrupt or foreign image with a clear error a
     spoil(dir);
     return dir;
   }
+  // Edited and sealed again, as only the image's owner could: reaches the checks behind the manifest's digest.
   const withMeta = (change: (m: Record<string, any>) => void) => (dir: string): void => {
     const copy = structuredClone(meta);
     change(copy);
-    writeFileSync(join(dir, 'crac.json'), JSON.stringify(copy));
+    copy.manifestDigest = manifestDigest(copy as ImageMeta);
+    writeFileSync(join(dir, 'crac.json'), JSON.stringify(copy), { mode: 0o600 });
   };
 
   const cases: [string, string, RegExp][] = [
     ['no such directory', join(scratch, 'nothing-here'), /No checkpoint image at .*the directory does not exist/],
     ['crac.json missing', spoiled((dir) => rmSync(join(dir, 'crac.json'))), /not a complete node-crac image: crac\.json is missing/],
-    ['crac.json corrupt', spoiled((dir) => writeFileSync(join(dir, 'crac.json'), '{"format": "node-crac-im')), /crac\.json is corrupt/],
+    ['crac.json corrupt', spoiled((dir) => writeFileSync(join(dir, 'crac.json'), '{"format": "node-crac-im', { mode: 0o600 })), /crac\.json is corrupt/],
     ['crac.json of an unfinished checkpoint', spoiled(withMeta((m) => (m.complete = false))), /incomplete image: the checkpoint did not finish/],
-    ['another Node binary', spoiled(withMeta((m) => (m.node.binarySize += 1))), /Node binary .* changed since the checkpoint/],
+    ['another Node binary', spoiled(withMeta((m) => (m.node.mappedFiles.find((f: { path: string }) => f.path === m.node.execPath).size += 1))), /Node binary .* changed since the checkpoint/],
     ['a Node binary that is not here', spoiled(withMeta((m) => (m.node.execPath = '/nonexistent/node'))), /Node binary it was made with \(\/nonexistent\/node/],
     ['a CPU without a feature the image may use', spoiled(withMeta((m) => m.cpu.flags.push('avx9000'))), /this CPU .* lacks features .*: avx9000/],
     ['a CRIU file missing', spoiled((dir) => rmSync(join(dir, 'pstree.img'))), /is damaged:\s+- pstree\.img is missing/],
-    ['a CRIU file truncated', spoiled((dir) => writeFileSync(join(dir, 'pages-1.img'), '')), /is damaged:\s+- pages-1\.img has 0 bytes/],
+    ['a CRIU file truncated', spoiled((dir) => writeFileSync(join(dir, 'pages-1.img'), '', { mode: 0o600 })), /is damaged:\s+- pages-1\.img has 0 bytes/],
   ];
   for (const [what, dir, message] of cases) {
     const run = await runCrac(t, ['restore', dir]);

@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, copyFileSync, openSync, readFileSync, readSync, statSync, utimesSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { criuUsable, freePort, getJson, leftOver, newToken, runCrac, startCrac, stopProcess, tempDir, tryConnect } from '@node-crac/test-kit';
@@ -25,7 +25,7 @@ t.test('a Node binary patched after the checkpoint, size and mtime kept, is refu
   const checkpoint = await runCrac(t, ['checkpoint', '--image', imageDir, '--', node, FIXTURE, token], { PORT: String(port) });
   t.equal(checkpoint.code, 0, checkpoint.output);
   const state = /^state (\w+)$/m.exec(checkpoint.output)?.[1];
-  const meta = JSON.parse(readFileSync(join(imageDir, 'crac.json'), 'utf8')) as { node: { execPath: string; binarySize: number; binaryMtimeMs: number; mappedFiles: { path: string }[] } };
+  const meta = JSON.parse(readFileSync(join(imageDir, 'crac.json'), 'utf8')) as { node: { execPath: string; mappedFiles: { path: string; size: number; mtimeMs: number }[] } };
   t.equal(meta.node.execPath, node, 'the image was made with the copy');
   t.ok(meta.node.mappedFiles.some((f) => f.path === node), 'the copy is among the mapped files recorded');
   t.ok(meta.node.mappedFiles.some((f) => f.path.endsWith('.node')), 'and the native addon');
@@ -39,8 +39,22 @@ t.test('a Node binary patched after the checkpoint, size and mtime kept, is refu
     t.same(await leftOver(token), [], 'and is gone once stopped');
   });
 
+  await t.test('the same binary under another identity (a copy, as on another host) restores: its content decides', async (t) => {
+    const original = `${node}.original`;
+    copyFileSync(node, original);
+    rmSync(node);
+    renameSync(original, node);
+    chmodSync(node, 0o755);
+    utimesSync(node, MTIME_S, MTIME_S);
+    const restorer = startCrac(t, ['restore', imageDir]);
+    await restorer.waitFor(new RegExp(`listening ${port}`));
+    t.equal((await getJson(port)).state, state);
+    await stopProcess(restorer);
+    t.same(await leftOver(token), []);
+  });
+
   // One byte in the middle of the binary (its code), flipped in place: same
-  // inode, same size, mtime put back. Only the ctime tells.
+  // inode, same size, mtime put back. The ctime and the content tell.
   const offset = Math.floor(statSync(node).size / 2);
   const fd = openSync(node, 'r+');
   const byte = Buffer.alloc(1);
@@ -50,13 +64,14 @@ t.test('a Node binary patched after the checkpoint, size and mtime kept, is refu
   closeSync(fd);
   utimesSync(node, MTIME_S, MTIME_S);
   const patched = statSync(node);
-  t.equal(patched.size, meta.node.binarySize, 'the patched binary has the recorded size');
-  t.equal(patched.mtimeMs, meta.node.binaryMtimeMs, 'and the recorded mtime');
+  const recorded = meta.node.mappedFiles.find((f) => f.path === node)!;
+  t.equal(patched.size, recorded.size, 'the patched binary has the recorded size');
+  t.equal(patched.mtimeMs, recorded.mtimeMs, 'and the recorded mtime');
 
   const started = Date.now();
   const restore = await runCrac(t, ['restore', imageDir], {}, 60_000);
   t.not(restore.code, 0, 'crac restore exits non-zero');
-  t.match(restore.output, `the Node binary ${node} changed since the checkpoint (its status-change time (ctime) differs`, 'names the binary and why');
+  t.match(restore.output, `the Node binary ${node} changed since the checkpoint (its content differs (SHA-256)`, 'names the binary and why');
   t.match(restore.output, 'checkpoint again with the installed binaries', 'and the fix');
   t.notMatch(restore.output, /listening|SIGTRAP|Restore finished/, 'nothing was restored');
   t.ok(Date.now() - started < 10_000, 'refused at once, not after a restore attempt');
