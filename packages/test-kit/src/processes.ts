@@ -27,7 +27,7 @@ const running = (child: ChildProcess): boolean => child.exitCode === null && chi
  * Starts `node ...args` with the `node` binary given, killed by its PID
  * (SIGKILL) at the end of the test if still running. Output goes to a file
  * opened for append: Node's stdio 'pipe' would be a unix socketpair, which
- * CRIU cannot re-attach to a restored app (DESIGN.md 3.6), and a restored app
+ * CRIU cannot re-attach to a restored app (docs/checkpoint-mechanism.md §6), and a restored app
  * writes to its restorer's stdout.
  */
 export function startNode(t: Teardown, node: string, args: string[], env: Record<string, string> = {}): Started {
