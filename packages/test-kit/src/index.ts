@@ -14,3 +14,4 @@ export { listeningInode, readProcNetTcp, TCP_LISTEN, type TcpSocket } from './pr
 export { type Exit, leftOver, newToken, pidListeningOn, processesWith, runCrac, type Started, startCrac, startNode, stopProcess } from './processes.js';
 export type { Teardown } from './teardown.js';
 export { tempDir } from './tempDir.js';
+export { type HeldJobRun, type JobReport, runHeldJob } from './heldJob.js';
