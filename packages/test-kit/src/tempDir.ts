@@ -1,11 +1,32 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Teardown } from './teardown.js';
 
 /** A temporary directory removed at the end of the test. */
 export function tempDir(t: Teardown, prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/**
+ * A 0755 directory in the workspace's tmp/ (git-ignored), removed at the end
+ * of the test: node-crac runs CRIU only from directories nobody but root (or
+ * the running user) can write, up to /, which os.tmpdir() (mode 1777) is not.
+ */
+export function trustedTempDir(t: Teardown, prefix: string): string {
+  const base = resolve(__dirname, '../../../tmp');
+  mkdirSync(base, { recursive: true, mode: 0o755 });
+  const dir = mkdtempSync(join(base, prefix));
+  chmodSync(dir, 0o755);
+  t.teardown(() => {
+    rmSync(dir, { recursive: true, force: true });
+    try {
+      rmdirSync(base); // only when nothing else is left in it
+    } catch {
+      // still in use
+    }
+  });
   return dir;
 }

@@ -3,32 +3,17 @@
 // a `criu` that would create a marker file; node-crac must refuse it (an error for
 // CRAC_CRIU_PATH, skipped with the reason for PATH) without ever running it.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, statSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import t, { type Test } from 'tap';
+import { setEnv, type Teardown, trustedTempDir } from '@node-crac/test-kit';
 import { CriuNotFoundError, locateCriu } from '../../src/engines/criu/locate.js';
 import { createLocalUser, type LocalUser } from './fixtures/localUser.js';
 
-type Teardown = { teardown(fn: () => void): void };
 
 const skip = process.getuid?.() !== 0 && 'the security tests create a local user: run them as root';
 
-/** A root-owned 0755 directory in the workspace's tmp/ (gitignored), trusted up to /, that the user can enter. */
-function trustedDir(t: Teardown): string {
-  const base = resolve(__dirname, '../../../../tmp');
-  mkdirSync(base, { recursive: true, mode: 0o755 });
-  const dir = mkdtempSync(join(base, 'criu-discovery-'));
-  chmodSync(dir, 0o755);
-  t.teardown(() => {
-    rmSync(dir, { recursive: true, force: true });
-    try {
-      rmdirSync(base);
-    } catch {
-      // still in use
-    }
-  });
-  return dir;
-}
+const trustedDir = (t: Teardown): string => trustedTempDir(t, 'criu-discovery-');
 
 /** The user writes an executable `criu` into `dir` that, once run, creates `marker`. */
 function plant(t: Test, user: LocalUser, dir: string, marker: string): string {
@@ -37,16 +22,6 @@ function plant(t: Test, user: LocalUser, dir: string, marker: string): string {
   t.equal(r.status, 0, `the user planted ${criu}: ${r.stderr}`);
   t.equal(statSync(criu).uid, user.uid, 'the planted criu is the user\'s');
   return criu;
-}
-
-function withEnv(t: Teardown, name: string, value: string | undefined): void {
-  const saved = process.env[name];
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
-  t.teardown(() => {
-    if (saved === undefined) delete process.env[name];
-    else process.env[name] = saved;
-  });
 }
 
 t.test('a criu planted by another user is never run', { skip }, async (t) => {
@@ -61,7 +36,7 @@ t.test('a criu planted by another user is never run', { skip }, async (t) => {
   const realPath = process.env.PATH ?? '';
 
   t.test('CRAC_CRIU_PATH pointing into the user\'s directory is refused with a message', async (t) => {
-    withEnv(t, 'CRAC_CRIU_PATH', planted);
+    setEnv(t, { CRAC_CRIU_PATH: planted });
     try {
       locateCriu();
       t.fail('it must be refused');
@@ -72,8 +47,8 @@ t.test('a criu planted by another user is never run', { skip }, async (t) => {
   });
 
   t.test('the user\'s directory first on PATH is skipped, with the reason, and the real CRIU used', async (t) => {
-    withEnv(t, 'CRAC_CRIU_PATH', undefined);
-    withEnv(t, 'PATH', `${userDir}:${realPath}`);
+    setEnv(t, { CRAC_CRIU_PATH: undefined });
+    setEnv(t, { PATH: `${userDir}:${realPath}` });
     let skipped;
     try {
       const found = locateCriu();
@@ -91,7 +66,7 @@ t.test('a criu planted by another user is never run', { skip }, async (t) => {
     const links = join(root, 'links');
     mkdirSync(links, { mode: 0o755 });
     symlinkSync(planted, join(links, 'criu'));
-    withEnv(t, 'CRAC_CRIU_PATH', join(links, 'criu'));
+    setEnv(t, { CRAC_CRIU_PATH: join(links, 'criu') });
     t.throws(() => locateCriu(), { name: 'CriuNotFoundError', message: owner });
   });
 
@@ -100,8 +75,8 @@ t.test('a criu planted by another user is never run', { skip }, async (t) => {
     mkdirSync(shared);
     chmodSync(shared, 0o1777);
     const inShared = plant(t, user, shared, marker);
-    withEnv(t, 'CRAC_CRIU_PATH', undefined);
-    withEnv(t, 'PATH', `${shared}:${realPath}`);
+    setEnv(t, { CRAC_CRIU_PATH: undefined });
+    setEnv(t, { PATH: `${shared}:${realPath}` });
     let skipped;
     try {
       skipped = locateCriu().skipped;

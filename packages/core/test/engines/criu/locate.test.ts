@@ -1,31 +1,13 @@
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import t from 'tap';
+import { setEnv, type Teardown, trustedTempDir } from '@node-crac/test-kit';
 import { CriuNotFoundError, locateCriu, PROVISIONED_CRIU } from '../../../src/engines/criu/locate.js';
 import { trustedExecutable } from '../../../src/trust/trustedExecutable.js';
 
-type Teardown = { teardown(fn: () => void): void };
 
-/**
- * A private directory in the workspace's tmp/ (gitignored): CRIU is only run from
- * directories that nobody but root (or you) can write, up to /, which os.tmpdir()
- * (mode 1777) is not.
- */
-function trustedDir(t: Teardown): string {
-  const base = resolve(__dirname, '../../../../../tmp');
-  mkdirSync(base, { recursive: true, mode: 0o755 });
-  const dir = mkdtempSync(join(base, 'criu-locate-'));
-  t.teardown(() => {
-    rmSync(dir, { recursive: true, force: true });
-    try {
-      rmdirSync(base); // only when nothing else is left in it
-    } catch {
-      // still in use
-    }
-  });
-  return dir;
-}
+const trustedDir = (t: Teardown): string => trustedTempDir(t, 'criu-locate-');
 
 /** A stand-in criu that prints `version` and passes or fails `criu check`. */
 function fakeCriu(t: Teardown, version: string, checkPasses = true, dir = trustedDir(t)): string {
@@ -33,16 +15,6 @@ function fakeCriu(t: Teardown, version: string, checkPasses = true, dir = truste
   writeFileSync(path, `#!/bin/sh\ncase "$1" in --version) echo "Version: ${version}";; check) ${checkPasses ? 'echo "Looks good."' : 'echo "Error: no timens" >&2; exit 1'};; esac\n`);
   chmodSync(path, 0o755);
   return path;
-}
-
-function withEnv(t: Teardown, name: string, value: string | undefined): void {
-  const saved = process.env[name];
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
-  t.teardown(() => {
-    if (saved === undefined) delete process.env[name];
-    else process.env[name] = saved;
-  });
 }
 
 const isRoot = process.getuid?.() === 0;
@@ -129,14 +101,14 @@ t.test('trustedExecutable', async (t) => {
 
 t.test('CRAC_CRIU_PATH is used when it is CRIU >= 4', async (t) => {
   const criu = fakeCriu(t, '4.1.1');
-  withEnv(t, 'CRAC_CRIU_PATH', criu);
+  setEnv(t, { CRAC_CRIU_PATH: criu });
   t.same(locateCriu(), { path: criu, version: '4.1.1', source: 'CRAC_CRIU_PATH', skipped: [] });
 });
 
 t.test('a CRAC_CRIU_PATH that is too old, missing or untrusted is an error, not skipped', async (t) => {
-  withEnv(t, 'CRAC_CRIU_PATH', fakeCriu(t, '3.17.1'));
+  setEnv(t, { CRAC_CRIU_PATH: fakeCriu(t, '3.17.1') });
   t.throws(() => locateCriu(), { name: 'CriuNotFoundError', message: /version 3\.17\.1 is too old/ });
-  withEnv(t, 'CRAC_CRIU_PATH', '/nonexistent/criu');
+  setEnv(t, { CRAC_CRIU_PATH: '/nonexistent/criu' });
   t.throws(() => locateCriu(), { message: /CRAC_CRIU_PATH=\/nonexistent\/criu: \/nonexistent does not exist/ });
 
   const marker = join(trustedDir(t), 'ran');
@@ -145,7 +117,7 @@ t.test('a CRAC_CRIU_PATH that is too old, missing or untrusted is an error, not 
   chmodSync(dir, 0o777);
   const planted = join(dir, 'criu');
   writeFileSync(planted, `#!/bin/sh\ntouch ${marker}\necho "Version: 4.1.1"\n`, { mode: 0o755 });
-  withEnv(t, 'CRAC_CRIU_PATH', planted);
+  setEnv(t, { CRAC_CRIU_PATH: planted });
   try {
     locateCriu();
     t.fail('an untrusted CRAC_CRIU_PATH must be refused');
@@ -158,13 +130,13 @@ t.test('a CRAC_CRIU_PATH that is too old, missing or untrusted is an error, not 
 });
 
 t.test('a criu on PATH must be >= 4 and pass `criu check`', async (t) => {
-  withEnv(t, 'CRAC_CRIU_PATH', undefined);
+  setEnv(t, { CRAC_CRIU_PATH: undefined });
   const good = fakeCriu(t, '4.0');
-  withEnv(t, 'PATH', join(good, '..'));
+  setEnv(t, { PATH: join(good, '..') });
   t.same(locateCriu(), { path: good, version: '4.0', source: 'PATH', skipped: [] });
 
   const failing = fakeCriu(t, '4.0', false);
-  withEnv(t, 'PATH', join(failing, '..'));
+  setEnv(t, { PATH: join(failing, '..') });
   // Next come the sbin directories and the workspace's provisioned CRIU, when there is one.
   try {
     const found = locateCriu();
@@ -177,13 +149,13 @@ t.test('a criu on PATH must be >= 4 and pass `criu check`', async (t) => {
 });
 
 t.test('an untrusted criu on PATH is skipped, with the reason kept, and the next one used', async (t) => {
-  withEnv(t, 'CRAC_CRIU_PATH', undefined);
+  setEnv(t, { CRAC_CRIU_PATH: undefined });
   const open = join(trustedDir(t), 'open');
   mkdirSync(open);
   chmodSync(open, 0o777);
   const untrusted = fakeCriu(t, '4.1.1', true, open);
   const good = fakeCriu(t, '4.1.1');
-  withEnv(t, 'PATH', [open, join(good, '..')].join(':'));
+  setEnv(t, { PATH: [open, join(good, '..')].join(':') });
   const found = locateCriu();
   t.match(found, { path: good, source: 'PATH' });
   t.match(found.skipped, [{ path: untrusted, source: 'PATH', problem: `the directory ${open} is group- and world-writable (mode 0777)`, fix: /only root can write/ }]);
