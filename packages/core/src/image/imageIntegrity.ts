@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fchmodSync, fstatSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, lstatSync, openSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { sha256OfFd } from '../trust/digestCache.js';
 import { checkAncestors, checkOwnDirectory, checkOwnFile } from '../trust/trustedPath.js';
 import { ImageError, type ImageMeta } from './imageMeta.js';
 
@@ -43,7 +44,7 @@ export function sealFile(path: string): ManifestEntry {
   try {
     if (!fstatSync(fd).isFile()) throw new ImageError(`${path} is not a regular file: refusing to seal it into an image`);
     fchmodSync(fd, 0o600);
-    return { size: fstatSync(fd).size, sha256: digestOf(fd) };
+    return { size: fstatSync(fd).size, sha256: sha256OfFd(fd) };
   } finally {
     closeSync(fd);
   }
@@ -77,7 +78,7 @@ export function verifyImageContent(dir: string, meta: ImageMeta): { files: numbe
   for (const [name, entry] of Object.entries(meta.files ?? {})) {
     const fd = openSync(join(dir, name), constants.O_RDONLY | constants.O_NOFOLLOW);
     try {
-      if (digestOf(fd) !== entry.sha256) changed.push(`${name} differs from the image as it was sealed (SHA-256 mismatch)`);
+      if (sha256OfFd(fd) !== entry.sha256) changed.push(`${name} differs from the image as it was sealed (SHA-256 mismatch)`);
     } finally {
       closeSync(fd);
     }
@@ -85,11 +86,4 @@ export function verifyImageContent(dir: string, meta: ImageMeta): { files: numbe
   }
   if (changed.length > 0) throw new ImageError(`The image in ${dir} was modified after the checkpoint:\n  - ${changed.join('\n  - ')}`);
   return { files: Object.keys(meta.files ?? {}).length, bytes };
-}
-
-function digestOf(fd: number): string {
-  const hash = createHash('sha256');
-  const buffer = Buffer.allocUnsafe(1 << 20);
-  for (let n; (n = readSync(fd, buffer, 0, buffer.length, null)) > 0; ) hash.update(buffer.subarray(0, n));
-  return hash.digest('hex');
 }
