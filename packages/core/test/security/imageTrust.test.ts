@@ -21,7 +21,7 @@ t.test('checkpoint refuses an image directory that another user owns, and runs n
   const token = newToken(t);
   const run = await runCrac(t, ['checkpoint', '--image', imageDir, '--', process.execPath, FIXTURE, token]);
   t.not(run.code, 0, 'refused');
-  t.match(run.output, new RegExp(`${imageDir} \\(owner uid ${attacker.uid}, mode 0755\\) is owned by uid ${attacker.uid}`), 'names the path and the owner');
+  t.match(run.output, new RegExp(`${imageDir} \\(owner uid ${attacker.uid} \\(${attacker.name}\\), mode 0755\\) is owned by uid ${attacker.uid} \\(${attacker.name}\\)`), 'names the path and the owner');
   t.match(run.output, /keep images in a directory that you own/, 'and the fix');
   t.notOk(existsSync(marker), 'the planted script never ran');
   t.equal(statSync(imageDir).mode & 0o777, 0o755, 'the directory was not chmodded');
@@ -39,7 +39,7 @@ t.test('checkpoint refuses an image directory under a directory another user can
   chownSync(theirs, attacker.uid, attacker.gid);
   const run = await runCrac(t, ['checkpoint', '--image', join(theirs, 'deep', 'image'), '--', process.execPath, FIXTURE, newToken(t)]);
   t.not(run.code, 0);
-  t.match(run.output, new RegExp(`${theirs} \\(owner uid ${attacker.uid}.*\\) is owned by uid ${attacker.uid}: choose an image directory inside directories that only you and root can write to`));
+  t.match(run.output, new RegExp(`${theirs} \\(owner uid ${attacker.uid} \\(${attacker.name}\\).*\\) is owned by uid ${attacker.uid} \\(${attacker.name}\\): choose an image directory inside directories that only you and root can write to`));
   t.notOk(existsSync(join(theirs, 'deep')), 'nothing was created there');
   const open = join(scratch, 'open');
   mkdirSync(open);
@@ -73,8 +73,8 @@ t.test('restore refuses an image that another user could change, or did', async 
   };
   const cases: [string, string, RegExp][] = [
     ['a world-writable image directory', copy((dir) => chmodSync(dir, 0o777)), /\(owner root, mode 0777\) is writable by every user: keep images in a directory that you own/],
-    ['pages rewritten by another user', copy((dir) => chownSync(join(dir, 'pages-1.img'), attacker.uid, attacker.gid)), /pages-1\.img \(owner uid \d+, mode 0600\) is owned by uid \d+: the image may have been tampered with/],
-    ['a directory owned by another user', copy((dir) => chownSync(dir, attacker.uid, attacker.gid)), /is owned by uid \d+, not by the user running node-crac \(root\)/],
+    ['pages rewritten by another user', copy((dir) => chownSync(join(dir, 'pages-1.img'), attacker.uid, attacker.gid)), /pages-1\.img \(owner uid \d+ \(cracatk\w+\), mode 0600\) is owned by uid \d+ \(cracatk\w+\): the image may have been tampered with/],
+    ['a directory owned by another user', copy((dir) => chownSync(dir, attacker.uid, attacker.gid)), /is owned by uid \d+ \(cracatk\w+\), not by the user running node-crac \(root\)/],
     ['a planted symbolic link', copy((dir) => symlinkSync('/etc/shadow', join(dir, 'evil.img'))), /evil\.img \(.*\) is a symbolic link/],
     ['an edited crac.json', copy((dir) => writeFileSync(join(dir, 'crac.json'), readFileSync(join(dir, 'crac.json'), 'utf8').replace('"complete": true', '"complete": true, "x": 1'))), /crac\.json was changed after the image was sealed/],
     ['a stray image file', copy((dir) => writeFileSync(join(dir, 'pages-9.img'), 'x', { mode: 0o600 })), /pages-9\.img is not part of the image as it was sealed/],

@@ -53,7 +53,7 @@ t.test('--env-file refuses a file that another user could write, and --env NAME 
   chownSync(theirs, attacker.uid, attacker.gid);
   const owned = await runCrac(t, ['restore', '/nonexistent', '--env-file', theirs]);
   t.equal(owned.code, 1);
-  t.match(owned.output, new RegExp(`${theirs} \\(owner uid ${attacker.uid}, mode 0600\\) is owned by uid ${attacker.uid}: keep secrets in a file that only you`));
+  t.match(owned.output, new RegExp(`${theirs} \\(owner uid ${attacker.uid} \\(${attacker.name}\\), mode 0600\\) is owned by uid ${attacker.uid} \\(${attacker.name}\\): keep secrets in a file that only you`));
   const open = join(dir, 'open.env');
   writeFileSync(open, 'TEST_VAR=x\n');
   chmodSync(open, 0o666);
@@ -118,7 +118,7 @@ t.test('a TMPDIR that another user can write, or a runtime directory they made, 
   chownSync(runtime, attacker.uid, attacker.gid);
   const inTheirs = await runCrac(t, ['checkpoint', '--pid', String(pid), '--image', imageDir], { TMPDIR: sticky });
   t.equal(inTheirs.code, 1);
-  t.match(inTheirs.output, new RegExp(`node-crac-0 \\(owner uid ${attacker.uid}, mode 0700\\) is owned by uid ${attacker.uid}, not by the user running node-crac \\(root\\): remove`));
+  t.match(inTheirs.output, new RegExp(`node-crac-0 \\(owner uid ${attacker.uid} \\(${attacker.name}\\), mode 0700\\) is owned by uid ${attacker.uid} \\(${attacker.name}\\), not by the user running node-crac \\(root\\): remove`));
   t.same(readdirSync(runtime), [], 'no request was left in it');
   t.match((await getJson(Number((await app.waitFor(/listening (\d+)/))[1]))).state, /\w+/, 'the app goes on serving');
   app.child.kill('SIGTERM');
