@@ -11,7 +11,7 @@ import type { ResourceTiming } from './context.js';
 import { type CheckpointRestoreOptions, type CyclePlan, planCycle } from './cycleOptions.js';
 import { setCycleOutcome } from './cycleOutcome.js';
 import { CycleRecord } from './cycleRecord.js';
-import { CheckpointError, RestoreError } from './errors.js';
+import { CheckpointError, RecursiveCheckpointError, RestoreError } from './errors.js';
 import { emitCracEvent, type StepTiming } from './events.js';
 import { isInsideHook } from './hookScope.js';
 
@@ -40,10 +40,7 @@ let queue: Promise<unknown> = Promise.resolve();
 export function checkpointRestore(options: CheckpointRestoreOptions = {}): Promise<CheckpointRestoreResult> {
   if (isInsideHook()) {
     return Promise.reject(
-      new CheckpointError(
-        [new Error('checkpointRestore() was called from inside a beforeCheckpoint/afterRestore hook (recursive checkpoint)')],
-        'Recursive checkpoint refused',
-      ),
+      new CheckpointError([new RecursiveCheckpointError()], 'Recursive checkpoint refused'),
     );
   }
   const cycle = queue.then(() => runCycle(options));

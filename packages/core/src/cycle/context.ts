@@ -1,4 +1,4 @@
-import { CheckpointError, ResourceError, RestoreError } from './errors.js';
+import { CheckpointError, HookStillRunningError, ResourceError, RestoreError } from './errors.js';
 import { type Phase, type Resource, resourceName } from './resource.js';
 import { runHook } from './runHook.js';
 
@@ -98,11 +98,7 @@ export class Context implements Resource {
     }
     const name = resourceName(resource);
     if (phase === 'afterRestore' && !(await this.#settled(resource, options.hookTimeoutMs))) {
-      const error = new ResourceError(
-        name,
-        phase,
-        new Error(`not called: its beforeCheckpoint was still running ${options.hookTimeoutMs} ms after it timed out (stop the work when the hook's AbortSignal fires)`),
-      );
+      const error = new ResourceError(name, phase, new HookStillRunningError(options.hookTimeoutMs));
       options.onResourceDone?.({ resource: name, phase, durationMs: 0, error });
       return [error];
     }

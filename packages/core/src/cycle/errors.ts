@@ -34,9 +34,39 @@ export class RestoreError extends AggregateError {
   }
 }
 
-/** node-crac is not configured to checkpoint (no engine, no image directory, bad option). */
+/** A setting is missing or invalid: no engine, no image directory, a bad option or environment variable. */
 export class ConfigurationError extends Error {
   override name = 'ConfigurationError';
+}
+
+/** checkpointRestore() was called from inside a hook; the outer checkpoint goes on. */
+export class RecursiveCheckpointError extends Error {
+  override name = 'RecursiveCheckpointError';
+  readonly code = 'ERR_CRAC_RECURSIVE_CHECKPOINT';
+  constructor() {
+    super('checkpointRestore() was called from inside a beforeCheckpoint/afterRestore hook (recursive checkpoint)');
+  }
+}
+
+/** A hook ran past its timeout; its AbortSignal fired with this error as the reason. */
+export class HookTimeoutError extends Error {
+  override name = 'HookTimeoutError';
+  readonly code = 'ERR_CRAC_HOOK_TIMEOUT';
+  constructor(readonly timeoutMs: number) {
+    super(`timed out after ${timeoutMs} ms (raise hookTimeoutMs or CRAC_HOOK_TIMEOUT_MS if it needs longer)`);
+  }
+}
+
+/**
+ * afterRestore was not called: the same resource's beforeCheckpoint timed out
+ * and was still running a grace period later, so the two would have overlapped.
+ */
+export class HookStillRunningError extends Error {
+  override name = 'HookStillRunningError';
+  readonly code = 'ERR_CRAC_HOOK_STILL_RUNNING';
+  constructor(readonly graceMs: number) {
+    super(`not called: its beforeCheckpoint was still running ${graceMs} ms after it timed out (stop the work when the hook's AbortSignal fires)`);
+  }
 }
 
 /** Whatever was thrown, as an Error: an engine or a hook may reject with a string or a plain object. */

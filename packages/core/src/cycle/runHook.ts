@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { ResourceError } from './errors.js';
+import { HookTimeoutError, ResourceError } from './errors.js';
 import { runInHookScope } from './hookScope.js';
 import type { Phase } from './resource.js';
 
@@ -30,7 +30,7 @@ export async function runHook(
   });
   try {
     if ((await Promise.race([running, timeout])) === 'timeout') {
-      const cause = new Error(`timed out after ${timeoutMs} ms (raise hookTimeoutMs or CRAC_HOOK_TIMEOUT_MS if it needs longer)`);
+      const cause = new HookTimeoutError(timeoutMs);
       controller.abort(cause);
       const stillRunning = running.then(
         () => undefined,

@@ -25,6 +25,14 @@ export class GateOpenedError extends Error {
   }
 }
 
+/** `drain()` was called on an open gate: close() it first, or there is nothing to wait for. */
+export class GateNotClosedError extends Error {
+  override name = 'GateNotClosedError';
+  constructor() {
+    super('drain() needs a closed gate: close() it first');
+  }
+}
+
 export class RequestGate {
   #open = true;
   #held: (() => void)[] = [];
@@ -86,7 +94,7 @@ export class RequestGate {
    * `timeoutMs`, or with GateOpenedError if the gate opens first.
    */
   drain(options: DrainOptions): Promise<void> {
-    if (this.#open) return Promise.reject(new Error('drain() needs a closed gate: close() it first'));
+    if (this.#open) return Promise.reject(new GateNotClosedError());
     if (options.isDrained()) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       let settled = false;

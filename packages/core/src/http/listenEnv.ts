@@ -1,3 +1,5 @@
+import { ConfigurationError } from '../cycle/errors.js';
+
 /**
  * Names of the environment variables that may move a server to a new port or
  * host at restore, or false to always listen again on the recorded address.
@@ -45,7 +47,7 @@ function read(name: string | undefined): string | undefined {
 function parsePort(name: string, raw: string): number {
   const port = Number(raw);
   if (!/^\d+$/.test(raw.trim()) || port > 65535) {
-    throw new Error(`${name}="${raw}" given at restore is not a TCP port (0-65535)`);
+    throw new ConfigurationError(`${name}="${raw}" given at restore is not a TCP port (0-65535)`);
   }
   return port;
 }

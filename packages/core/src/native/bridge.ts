@@ -23,19 +23,35 @@ const packageRoot = resolve(__dirname, '../..');
 const releaseDir = resolve(packageRoot, 'build/Release');
 const addonPath = resolve(releaseDir, 'crac_bridge.node');
 
-let bridge: NativeBridge | undefined;
-let loadError: Error | undefined;
+/** Why the native code cannot be used here: `code` tells the cases apart, the message names the fix. */
+export class NativeBridgeError extends Error {
+  override name = 'NativeBridgeError';
+  constructor(
+    readonly code: 'ERR_CRAC_NATIVE_UNSUPPORTED_PLATFORM' | 'ERR_CRAC_NATIVE_NOT_BUILT' | 'ERR_CRAC_NATIVE_LOAD_FAILED',
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
 
-/** Loads the addon on first use; throws an Error saying why when it is not available. */
+let bridge: NativeBridge | undefined;
+let loadError: NativeBridgeError | undefined;
+
+/** Loads the addon on first use; throws a NativeBridgeError saying why when it is not available. */
 export function loadBridge(): NativeBridge {
   if (bridge) return bridge;
   if (loadError) throw loadError;
   if (process.platform !== 'linux') {
-    loadError = new Error(`node-crac native bridge: CRIU checkpoints need Linux (this is ${process.platform}); use CRAC_ENGINE=simulate`);
+    loadError = new NativeBridgeError(
+      'ERR_CRAC_NATIVE_UNSUPPORTED_PLATFORM',
+      `node-crac native bridge: CRIU checkpoints need Linux (this is ${process.platform}); use CRAC_ENGINE=simulate`,
+    );
     throw loadError;
   }
   if (!existsSync(addonPath)) {
-    loadError = new Error(
+    loadError = new NativeBridgeError(
+      'ERR_CRAC_NATIVE_NOT_BUILT',
       `node-crac native bridge is not built (${addonPath} is missing): it is compiled by node-gyp when node-crac is installed, ` +
         `which needs a C compiler, make and python3. Install them and run "npx node-gyp rebuild" in ${packageRoot}, ` +
         `or use CRAC_ENGINE=simulate.`,
@@ -45,29 +61,31 @@ export function loadBridge(): NativeBridge {
   try {
     bridge = require(addonPath) as NativeBridge;
   } catch (error) {
-    loadError = new Error(`node-crac native bridge at ${addonPath} failed to load: ${(error as Error).message}`, { cause: error });
+    loadError = new NativeBridgeError('ERR_CRAC_NATIVE_LOAD_FAILED', `node-crac native bridge at ${addonPath} failed to load: ${(error as Error).message}`, {
+      cause: error,
+    });
     throw loadError;
   }
   return bridge;
 }
 
-/** The restore helper executable (native/restore_helper.c); throws when it is not built. */
+/** The restore helper executable (native/restore_helper.c); throws a NativeBridgeError when it is not built. */
 export function restoreHelperPath(): string {
   const helper = resolve(releaseDir, 'crac_restore_helper');
   if (!existsSync(helper)) {
-    throw new Error(`node-crac restore helper is not built (${helper} is missing): run "npx node-gyp rebuild" in ${packageRoot}`);
+    throw new NativeBridgeError('ERR_CRAC_NATIVE_NOT_BUILT', `node-crac restore helper is not built (${helper} is missing): run "npx node-gyp rebuild" in ${packageRoot}`);
   }
   return helper;
 }
 
 /**
  * The LD_PRELOAD library (native/no_io_uring.c) under which io_uring_setup fails
- * with ENOSYS, so that libuv uses epoll; throws when it is not built.
+ * with ENOSYS, so that libuv uses epoll; throws when it is not built (NativeBridgeError).
  */
 export function ioUringBlockerPath(): string {
   const library = resolve(releaseDir, 'crac_no_io_uring.so');
   if (!existsSync(library)) {
-    throw new Error(`node-crac io_uring blocker is not built (${library} is missing): run "npx node-gyp rebuild" in ${packageRoot}`);
+    throw new NativeBridgeError('ERR_CRAC_NATIVE_NOT_BUILT', `node-crac io_uring blocker is not built (${library} is missing): run "npx node-gyp rebuild" in ${packageRoot}`);
   }
   return library;
 }

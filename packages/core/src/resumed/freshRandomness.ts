@@ -8,6 +8,15 @@ const UUID_BATCH_SIZE = 128;
 // (same file): 1024 calls use up what the image holds and refill it.
 const RANDOM_INT_CACHE_DRAWS = 1024;
 
+/** OpenSSL could not reseed: the restored copy would share random state with its siblings. */
+export class ReseedError extends Error {
+  override name = 'ReseedError';
+  readonly code = 'ERR_CRAC_RESEED_FAILED';
+  constructor() {
+    super('OpenSSL RAND_poll() failed: the restored copy would share random state with its siblings');
+  }
+}
+
 /**
  * Makes this restored copy's randomness its own. Every copy of one image
  * starts with the same OpenSSL DRBG state, the same UUID batch, the same
@@ -15,7 +24,7 @@ const RANDOM_INT_CACHE_DRAWS = 1024;
  * return identical "random" values (verified on this project's machine).
  */
 export function refreshRandomness(bridge: NativeBridge): void {
-  if (!bridge.randPoll()) throw new Error('OpenSSL RAND_poll() failed: the restored copy would share random state with its siblings');
+  if (!bridge.randPoll()) throw new ReseedError();
   for (let i = 0; i < UUID_BATCH_SIZE; i++) randomUUID();
   for (let i = 0; i < RANDOM_INT_CACHE_DRAWS; i++) randomInt(1);
   Math.random = seededMathRandom(randomBytes(16));

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { CheckpointError, Context, checkpointRestore } from '../../src/index.js';
+import { CheckpointError, Context, RecursiveCheckpointError, checkpointRestore } from '../../src/index.js';
 import { recordingResource } from '../fixtures/recorder.js';
 
 t.test('a checkpoint requested from inside a hook is refused, and the outer one completes', async (t) => {
@@ -15,6 +15,7 @@ t.test('a checkpoint requested from inside a hook is refused, and the outer one 
   t.equal(result.outcome, 'restored');
   t.type(inner, CheckpointError);
   t.match((inner as Error).message, /Recursive checkpoint refused[\s\S]*recursive checkpoint/);
+  t.type((inner as CheckpointError).errors[0], RecursiveCheckpointError);
   t.same(log, ['before reentrant', 'after reentrant']);
 });
 

@@ -75,6 +75,7 @@ t.test('drain fails with the caller\'s error on timeout, and with GateOpenedErro
 
 t.test('drain needs a closed gate', async (t) => {
   await t.rejects(new RequestGate().drain({ isDrained: () => true, watch: () => () => {}, timeoutMs: 1, timeoutError: () => new Error() }), {
+    name: 'GateNotClosedError',
     message: /needs a closed gate/,
   });
 });

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { CheckpointError, Context, checkpointRestore, createSimulateEngine, cycleOutcome, RestoreError, type Resource } from 'node-crac';
+import { CheckpointError, ConfigurationError, Context, checkpointRestore, createSimulateEngine, cycleOutcome, type ResourceError, RestoreError, type Resource } from 'node-crac';
 import { createServerResource, DrainTimeoutError, ListenError, type ServerResourceOptions } from 'node-crac/http';
 import { closeServer, deferred, freePort, get, setEnv, tryConnect } from '@node-crac/test-kit';
 
@@ -79,7 +79,9 @@ t.test('a PORT given at restore that is no port number fails the restore clearly
   const server = helloServer(t);
   await listen(server, 0);
   const { resource, cycle } = setup(server);
-  await t.rejects(cycle({ PORT: 'eighty' }), { name: 'RestoreError', message: /PORT="eighty" given at restore is not a TCP port/ });
+  const error = (await cycle({ PORT: 'eighty' }).catch((e: unknown) => e)) as RestoreError;
+  t.match(error, { name: 'RestoreError', message: /PORT="eighty" given at restore is not a TCP port/ });
+  t.type((error.errors[0] as ResourceError).cause, ConfigurationError);
   t.equal(resource.status, 'failed');
   t.equal(server.listening, false, 'not on the old port either');
 });

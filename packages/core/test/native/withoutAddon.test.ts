@@ -1,18 +1,67 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 
 // A copy of the built package without build/ stands for an install where the
 // native bridge could not be compiled (no C compiler).
 const packageRoot = resolve(__dirname, '../..');
 
-t.test('without the native bridge, simulate works and criu says why it cannot run', async (t) => {
+function copyWithoutBuild(t: Test): string {
   const copy = mkdtempSync(join(tmpdir(), 'node-crac-no-addon-'));
   t.teardown(() => rmSync(copy, { recursive: true, force: true }));
   cpSync(join(packageRoot, 'dist'), join(copy, 'dist'), { recursive: true });
   cpSync(join(packageRoot, 'package.json'), join(copy, 'package.json'));
+  return copy;
+}
+
+interface Thrown {
+  name: string;
+  code: string;
+  message: string;
+  isNativeBridgeError: boolean;
+  cause?: string;
+}
+
+/** Calls `calls` (each a function of the copy's dist/native/bridge.js) in a child, after `before`; what each threw. */
+function thrownBy(copy: string, calls: string[], before = ''): Thrown[] {
+  const script = `
+    ${before}
+    const bridge = require(${JSON.stringify(join(copy, 'dist/native/bridge.js'))});
+    const { NativeBridgeError } = require(${JSON.stringify(join(copy, 'dist/index.js'))});
+    console.log(JSON.stringify(${JSON.stringify(calls)}.map((call) => {
+      try { bridge[call](); return null; }
+      catch (e) { return { name: e.name, code: e.code, message: e.message, isNativeBridgeError: e instanceof NativeBridgeError, cause: e.cause?.message }; }
+    })));`;
+  return JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as Thrown[];
+}
+
+t.test('each missing native part is a NativeBridgeError ERR_CRAC_NATIVE_NOT_BUILT naming the file', async (t) => {
+  const thrown = thrownBy(copyWithoutBuild(t), ['loadBridge', 'restoreHelperPath', 'ioUringBlockerPath']);
+  t.match(thrown, [
+    { name: 'NativeBridgeError', code: 'ERR_CRAC_NATIVE_NOT_BUILT', isNativeBridgeError: true, message: /crac_bridge\.node is missing/ },
+    { name: 'NativeBridgeError', code: 'ERR_CRAC_NATIVE_NOT_BUILT', isNativeBridgeError: true, message: /crac_restore_helper is missing/ },
+    { name: 'NativeBridgeError', code: 'ERR_CRAC_NATIVE_NOT_BUILT', isNativeBridgeError: true, message: /crac_no_io_uring\.so is missing/ },
+  ]);
+});
+
+t.test('an addon that does not load is ERR_CRAC_NATIVE_LOAD_FAILED with the loader error as its cause', async (t) => {
+  const copy = copyWithoutBuild(t);
+  mkdirSync(join(copy, 'build/Release'), { recursive: true });
+  writeFileSync(join(copy, 'build/Release/crac_bridge.node'), 'not a shared object');
+  const [thrown, again] = thrownBy(copy, ['loadBridge', 'loadBridge']);
+  t.match(thrown, { name: 'NativeBridgeError', code: 'ERR_CRAC_NATIVE_LOAD_FAILED', message: /crac_bridge\.node failed to load: /, cause: /\S/ });
+  t.same(again, thrown, 'a second call throws the same');
+});
+
+t.test('off Linux the bridge is ERR_CRAC_NATIVE_UNSUPPORTED_PLATFORM and points to the simulate engine', async (t) => {
+  const [thrown] = thrownBy(copyWithoutBuild(t), ['loadBridge'], `Object.defineProperty(process, 'platform', { value: 'darwin' });`);
+  t.match(thrown, { name: 'NativeBridgeError', code: 'ERR_CRAC_NATIVE_UNSUPPORTED_PLATFORM', message: /need Linux \(this is darwin\); use CRAC_ENGINE=simulate/ });
+});
+
+t.test('without the native bridge, simulate works and criu says why it cannot run', async (t) => {
+  const copy = copyWithoutBuild(t);
 
   // The open-resource check is off: on Node 24 it would refuse the io_uring rings before the engine runs.
   const script = `
