@@ -29,19 +29,26 @@ function adapter(context: Context) {
   return { held, log, issue, call };
 }
 
-/** A resource registered before the adapter: at the checkpoint it runs after it (gate closed), at the restore before it. */
-function around(context: Context, before: () => void, after: () => void = () => {}): void {
-  context.register({ name: 'test: around the adapter', beforeCheckpoint: before, afterRestore: after });
+type Adapter = ReturnType<typeof adapter>;
+
+/**
+ * A context with the stand-in adapter and, registered before it, a resource
+ * that runs `during` at the checkpoint (after the adapter: its gate is closed)
+ * and `after` at the restore (before the adapter: the gate is still closed).
+ */
+function adapterWithWork(during: (a: Adapter) => void, after: (a: Adapter) => void = () => {}): { context: Context; a: Adapter } {
+  const context = new Context();
+  let a!: Adapter;
+  context.register({ name: 'test: around the adapter', beforeCheckpoint: () => during(a), afterRestore: () => after(a) });
+  a = adapter(context);
+  return { context, a };
 }
 
 t.test('held work is discarded in a restored copy, in the order it came', async (t) => {
-  const context = new Context();
-  let a!: ReturnType<typeof adapter>;
-  around(context, () => {
+  const { context, a } = adapterWithWork((a) => {
     a.issue('first');
     a.issue('second');
   });
-  a = adapter(context);
   const result = await checkpointRestore({ engine: 'simulate', context, checkOpenResources: false });
   t.equal(result.outcome, 'restored');
   t.same(a.log, ['discarded first', 'discarded second']);
@@ -51,23 +58,17 @@ t.test('held work is discarded in a restored copy, in the order it came', async 
 });
 
 t.test('held work runs once in the original that continues (leaveRunning), in order', async (t) => {
-  const context = new Context();
-  let a!: ReturnType<typeof adapter>;
-  around(context, () => {
+  const { context, a } = adapterWithWork((a) => {
     a.issue('first');
     a.issue('second');
   });
-  a = adapter(context);
   const result = await checkpointRestore({ engine: 'simulate', context, leaveRunning: true, checkOpenResources: false });
   t.equal(result.outcome, 'continued');
   t.same(a.log, ['ran first', 'ran second']);
 });
 
 t.test('held work runs when the checkpoint fails', async (t) => {
-  const context = new Context();
-  let a!: ReturnType<typeof adapter>;
-  around(context, () => a.issue('held'));
-  a = adapter(context);
+  const { context, a } = adapterWithWork((a) => a.issue('held'));
   await t.rejects(checkpointRestore({ engine: createSimulateEngine({ fail: new Error('dump failed') }), context, checkOpenResources: false }), {
     name: 'CheckpointError',
   });
@@ -76,13 +77,10 @@ t.test('held work runs when the checkpoint fails', async (t) => {
 
 t.test('the promise form rejects with the typed error in a restored copy and resolves in the original', async (t) => {
   for (const leaveRunning of [false, true]) {
-    const context = new Context();
-    let a!: ReturnType<typeof adapter>;
     let pending!: Promise<string>;
-    around(context, () => {
+    const { context } = adapterWithWork((a) => {
       pending = a.call('INSERT');
     });
-    a = adapter(context);
     await checkpointRestore({ engine: 'simulate', context, leaveRunning, checkOpenResources: false });
     if (leaveRunning) {
       t.equal(await pending, 'ran INSERT', 'continued: it ran');
@@ -100,15 +98,11 @@ t.test('the promise form rejects with the typed error in a restored copy and res
 });
 
 t.test('work the copy issues itself before the gate opens is not discarded', async (t) => {
-  const context = new Context();
-  let a!: ReturnType<typeof adapter>;
   // Notified before the adapter at the restore: the copy already is itself, the gate still closed.
-  around(
-    context,
-    () => a.issue('before the image'),
-    () => a.issue('in the copy'),
+  const { context, a } = adapterWithWork(
+    (a) => a.issue('before the image'),
+    (a) => a.issue('in the copy'),
   );
-  a = adapter(context);
   await checkpointRestore({ engine: 'simulate', context, checkOpenResources: false });
   t.same(a.log, ['discarded before the image', 'ran in the copy']);
 });

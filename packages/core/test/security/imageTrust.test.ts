@@ -3,18 +3,24 @@
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { criuUsable, leftOver, newToken, runCrac, tempDir } from '@node-crac/test-kit';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { checkpointFixture, FIXTURE } from '../e2e/harness.js';
-import { createLocalUser } from './fixtures/localUser.js';
+import { createLocalUser, type LocalUser } from './fixtures/localUser.js';
 
-t.test('checkpoint refuses an image directory that another user owns, and runs nothing of theirs', async (t) => {
-  if (!criuUsable(t)) return;
+/** A local attacker, and `name` made by them (0755) in a scratch directory root made readable to them. */
+function attackerDirectory(t: Test, name: string): { attacker: LocalUser; scratch: string; dir: string } {
   const attacker = createLocalUser(t);
   const scratch = tempDir(t, 'crac-attack-');
   chmodSync(scratch, 0o755);
-  const imageDir = join(scratch, 'image');
-  mkdirSync(imageDir, { mode: 0o755 });
-  chownSync(imageDir, attacker.uid, attacker.gid);
+  const dir = join(scratch, name);
+  mkdirSync(dir, { mode: 0o755 });
+  chownSync(dir, attacker.uid, attacker.gid);
+  return { attacker, scratch, dir };
+}
+
+t.test('checkpoint refuses an image directory that another user owns, and runs nothing of theirs', async (t) => {
+  if (!criuUsable(t)) return;
+  const { attacker, scratch, dir: imageDir } = attackerDirectory(t, 'image');
   const marker = join(scratch, 'pwned');
   // What the attacker plants: a seal script of their own and links to root's files.
   t.equal(attacker.sh(`printf '#!/bin/sh\\nid > ${marker}\\n' > ${imageDir}/.node-crac-seal && chmod 755 ${imageDir}/.node-crac-seal && ln -s /etc/shadow ${imageDir}/dump.log`).status, 0);
@@ -31,12 +37,7 @@ t.test('checkpoint refuses an image directory that another user owns, and runs n
 
 t.test('checkpoint refuses an image directory under a directory another user can write', async (t) => {
   if (!criuUsable(t)) return;
-  const attacker = createLocalUser(t);
-  const scratch = tempDir(t, 'crac-attack-');
-  chmodSync(scratch, 0o755);
-  const theirs = join(scratch, 'theirs');
-  mkdirSync(theirs, { mode: 0o755 });
-  chownSync(theirs, attacker.uid, attacker.gid);
+  const { attacker, scratch, dir: theirs } = attackerDirectory(t, 'theirs');
   const run = await runCrac(t, ['checkpoint', '--image', join(theirs, 'deep', 'image'), '--', process.execPath, FIXTURE, newToken(t)]);
   t.not(run.code, 0);
   t.match(run.output, new RegExp(`${theirs} \\(owner uid ${attacker.uid} \\(${attacker.name}\\).*\\) is owned by uid ${attacker.uid} \\(${attacker.name}\\): choose an image directory inside directories that only you and root can write to`));
