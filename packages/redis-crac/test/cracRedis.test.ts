@@ -22,6 +22,8 @@ t.test('what cannot be held over a checkpoint is refused with a clear error', as
   t.throws(() => cracRedis(cluster as unknown as Redis, { context }), { message: /Cluster is not supported/ });
   const failFast = new Redis(REDIS_URL, { lazyConnect: true, enableOfflineQueue: false });
   t.throws(() => cracRedis(failFast, { context }), { message: /needs enableOfflineQueue/ });
+  const monitor = new Redis(REDIS_URL, { lazyConnect: true, monitor: true });
+  t.throws(() => cracRedis(monitor, { context }), { name: 'TypeError', message: /a MONITOR connection cannot be held over a checkpoint; open it again after the restore/ });
   t.throws(() => cracRedis(new Redis(REDIS_URL, { lazyConnect: true }), { context, replyTimeoutMs: -1 }), { name: 'RangeError' });
   t.equal(context.size, 0);
 });

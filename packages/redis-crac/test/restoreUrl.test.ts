@@ -42,6 +42,15 @@ for (const version of redisVersions) {
     t.equal(await serverSideDb(redis), '2');
   });
 
+  t.test(`${version.label}: with urlFromEnv: false a REDIS_URL given at the restore is ignored`, async (t) => {
+    setEnv(t, { REDIS_URL: undefined });
+    const context = new Context();
+    const redis = cracRedis(version.connect(t, `${REDIS_URL}/2`), { context, urlFromEnv: false });
+    await redis.ping();
+    await checkpointRestore({ engine: createSimulateEngine({ env: { REDIS_URL: `${REDIS_URL}/5` } }), context });
+    t.equal(await serverSideDb(redis), '2');
+  });
+
   t.test(`${version.label}: an unreachable Redis at the restore is a RestoreError naming the client, without the password`, async (t) => {
     setEnv(t, { REDIS_URL: undefined });
     const context = new Context();
