@@ -6,7 +6,8 @@ import type { ImageMeta } from '../image/imageMeta.js';
 import { LAUNCH_ENV, TRIGGER_SIGNAL, triggerRequestPath, type TriggerRequest } from '../launch/protocol.js';
 import { type Command, say, splitAtDashDash, UsageError } from './command.js';
 import { forwardSignals, launchApp, type LaunchedApp } from './launchApp.js';
-import { waitForUrl, warmUp } from './warmup.js';
+import { positiveInt, seconds } from './optionValues.js';
+import { describeWarmup, WARMUP_HELP, WARMUP_OPTIONS, waitForUrl, warmUp, type WarmupPlan, warmupPlan } from './warmup.js';
 
 const help = `Usage:
   crac checkpoint --image DIR [options] -- <command...>
@@ -22,9 +23,7 @@ Options:
   --ready-url URL         ready once GET URL answers (< 500); without it the app must
                           call notifyReady() from node-crac (adapters do after listen)
   --ready-timeout S       seconds to wait for readiness (default 60)
-  --warmup-url URL        GET this URL before the checkpoint (repeatable)
-  --warmup-requests N     requests per warm-up URL (default 1)
-  --warmup-duration S     instead: send warm-up requests for S seconds
+${WARMUP_HELP}
   --timeout S             seconds to wait for the image (default 120)
   --pid PID               checkpoint this running process instead of starting one
   --leave-running         with --pid: keep the process running after the dump (CRIU -R)
@@ -44,9 +43,7 @@ export const checkpointCommand: Command = {
         image: { type: 'string' },
         'ready-url': { type: 'string' },
         'ready-timeout': { type: 'string', default: '60' },
-        'warmup-url': { type: 'string', multiple: true, default: [] },
-        'warmup-requests': { type: 'string' },
-        'warmup-duration': { type: 'string' },
+        ...WARMUP_OPTIONS,
         timeout: { type: 'string', default: '120' },
         pid: { type: 'string' },
         'leave-running': { type: 'boolean', default: false },
@@ -61,15 +58,10 @@ export const checkpointCommand: Command = {
     }
     if (command.length === 0) throw new UsageError('give the command to start after --, or --pid PID');
     if (values['leave-running']) throw new UsageError('--leave-running goes with --pid');
-    if (values['warmup-requests'] !== undefined && values['warmup-duration'] !== undefined) {
-      throw new UsageError('give --warmup-requests or --warmup-duration, not both');
-    }
     return launchAndCheckpoint(command, imageDir, {
       readyUrl: values['ready-url'],
       readyTimeoutMs: seconds(values['ready-timeout'], '--ready-timeout'),
-      warmupUrls: values['warmup-url'],
-      warmupRequests: values['warmup-requests'] === undefined ? undefined : positiveInt(values['warmup-requests'], '--warmup-requests'),
-      warmupDurationS: values['warmup-duration'] === undefined ? undefined : seconds(values['warmup-duration'], '--warmup-duration') / 1000,
+      warmup: warmupPlan(values),
       timeoutMs,
     });
   },
@@ -78,9 +70,7 @@ export const checkpointCommand: Command = {
 interface LaunchPlan {
   readyUrl: string | undefined;
   readyTimeoutMs: number;
-  warmupUrls: string[];
-  warmupRequests: number | undefined;
-  warmupDurationS: number | undefined;
+  warmup: WarmupPlan;
   timeoutMs: number;
 }
 
@@ -93,8 +83,8 @@ async function launchAndCheckpoint(command: string[], imageDir: string, plan: La
   const stopForwarding = forwardSignals(app); // ^C ends the app too, and so this command
   try {
     await waitUntilReady(app, plan, () => !ended);
-    const sent = await warmUp({ urls: plan.warmupUrls, requests: plan.warmupRequests, durationS: plan.warmupDurationS });
-    if (sent > 0) say(`warm-up: ${sent} requests`);
+    const warmup = await warmUp(plan.warmup);
+    if (warmup.sent > 0) say(describeWarmup(warmup));
     const triggeredAt = Date.now();
     process.kill(app.pid, TRIGGER_SIGNAL);
     const meta = await waitForImage(imageDir, () => !ended, plan.timeoutMs);
@@ -227,16 +217,4 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-function seconds(text: string | undefined, name: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${name} must be a positive number of seconds, got "${text}"`);
-  return value * 1000;
-}
-
-function positiveInt(text: string, name: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new UsageError(`${name} must be a positive integer, got "${text}"`);
-  return value;
 }

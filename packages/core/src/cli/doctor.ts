@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { criuCheck, CriuNotFoundError, type CriuLocation, describeSkipped, locateCriu, type SkippedCriu } from '../engines/criu/locate.js';
 import { ioUringBlockerPath, loadBridge, restoreHelperPath } from '../native/bridge.js';
 import type { Command } from './command.js';
@@ -28,7 +29,8 @@ const CAP_CHECKPOINT_RESTORE = 40n;
 export const doctorCommand: Command = {
   name: 'doctor',
   help,
-  async run() {
+  async run(argv) {
+    parseArgs({ args: argv, options: {} }); // takes no options: refuses any
     const findings = diagnose();
     const mark: Record<Status, string> = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' };
     for (const f of findings) {

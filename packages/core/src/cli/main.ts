@@ -1,4 +1,5 @@
-import { type Command, UsageError } from './command.js';
+import type { Command } from './command.js';
+import { usageProblem } from './usageProblem.js';
 
 // Each command is loaded only when run: `crac restore` is on the restore path,
 // and checkpoint/run would pull in the whole checkpoint machinery.
@@ -38,20 +39,31 @@ const usage = [
   'Commands:',
   ...commands.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`),
   '',
-  'Run "crac <command> --help" for the options of a command.',
+  'Run "crac <command> --help" for the options of a command; "crac --version" prints the version.',
 ].join('\n');
+
+/** The exit code of a command line that is wrong (unknown command or option, bad value). */
+export const EXIT_USAGE = 2;
 
 /** Runs the `crac` command line; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) {
+    process.stderr.write(`${usage}\n`);
+    return EXIT_USAGE;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${usage}\n`);
-    return name === undefined ? 2 : 0;
+    return 0;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`${(require('../../package.json') as { version: string }).version}\n`);
+    return 0;
   }
   const entry = commands.find((c) => c.name === name);
   if (!entry) {
-    process.stderr.write(`crac: unknown command "${name}"\n\n${usage}\n`);
-    return 2;
+    process.stderr.write(`crac: unknown command "${name}"\nRun "crac --help" for the commands.\n`);
+    return EXIT_USAGE;
   }
   const command = entry.load();
   const beforeDashDash = rest.indexOf('--') < 0 ? rest : rest.slice(0, rest.indexOf('--'));
@@ -62,9 +74,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`crac ${name}: ${error.message}\nRun "crac ${name} --help" for usage.\n`);
-      return 2;
+    const problem = usageProblem(error);
+    if (problem !== undefined) {
+      process.stderr.write(`crac ${name}: ${problem}\nRun "crac ${name} --help" for usage.\n`);
+      return EXIT_USAGE;
     }
     process.stderr.write(`crac ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
