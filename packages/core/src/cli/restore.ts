@@ -131,7 +131,7 @@ async function restore(imageDir: string, payload: RestorePayload, options: Resto
     logDir = createPrivateTempDir('node-crac-restore');
   } catch (error) {
     closeSync(payloadRead);
-    throw new Error(`cannot create a directory for CRIU's log in ${tmpdir()}: ${(error as Error).message}${tmpdirFullHint()}`);
+    throw new Error(`cannot create a directory for CRIU's log in ${tmpdir()}: ${(error as Error).message}${tmpdirFullHint(error)}`);
   }
   const logPath = join(logDir.path, 'restore.log');
   try {
@@ -140,7 +140,7 @@ async function restore(imageDir: string, payload: RestorePayload, options: Resto
   } catch (error) {
     closeSync(payloadRead);
     logDir.remove();
-    throw new Error(`cannot create CRIU's log in ${logDir.path}: ${(error as Error).message}${tmpdirFullHint()}`);
+    throw new Error(`cannot create CRIU's log in ${logDir.path}: ${(error as Error).message}${tmpdirFullHint(error)}`);
   }
   const criuArgv = restoreArgs(criu.path, imageDir, meta, { payload: 3, stdout: 1, stderr: 2 }, { log: '/proc/self/fd/4', workDir: logDir.path }, [helper, 'wait']);
   const stdout = stdioForApp(1, process.stdout, bridge);
@@ -294,9 +294,11 @@ function saveLog(path: string, log: string): boolean {
   }
 }
 
-function tmpdirFullHint(): string {
+/** Says that $TMPDIR is full when `error` says so (no inode left either gives ENOSPC) or little room is left. */
+function tmpdirFullHint(error?: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const free = freeBytes(tmpdir());
-  return free !== undefined && free < 1024 * 1024 ? ` (${tmpdir()} is full: free space there, or set TMPDIR to another directory)` : '';
+  return code === 'ENOSPC' || code === 'EDQUOT' || (free !== undefined && free < 1024 * 1024) ? ` (${tmpdir()} is full: free space there, or set TMPDIR to another directory)` : '';
 }
 
 /**
