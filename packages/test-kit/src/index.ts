@@ -5,10 +5,12 @@
 export { CRAC_BIN } from './crac.js';
 export { criuProblem, criuUsable } from './criu.js';
 export { type Deferred, deferred } from './deferred.js';
+export { dirListing } from './dirListing.js';
 export { restoreEnvAtTeardown, setEnv } from './env.js';
 export { closeServer } from './http/closeServer.js';
 export { closedByServer, get, getJson, type Response } from './http/client.js';
 export { type LoadOptions, type LoadResult, runLoad } from './http/load.js';
+export { fillFilesystem, tmpfsDir, type TmpfsOptions } from './mounts.js';
 export { freePort, tryConnect } from './ports.js';
 export { listeningInode, readProcNetTcp, TCP_LISTEN, type TcpSocket } from './procNetTcp.js';
 export { type Exit, leftOver, newToken, pidListeningOn, processesWith, runCrac, type Started, startCrac, startNode, stopProcess } from './processes.js';

@@ -1,6 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { checkDumpPrivilege, effectiveUid } from '../engines/criu/dumpPrivilege.js';
 import { prepareImageDir, readCheckpointFailure, readImageState } from '../image/imageDir.js';
 import type { ImageMeta } from '../image/imageMeta.js';
 import { LAUNCH_ENV, TRIGGER_SIGNAL, triggerRequestPath, type TriggerRequest } from '../launch/protocol.js';
@@ -75,6 +76,7 @@ interface LaunchPlan {
 }
 
 async function launchAndCheckpoint(command: string[], imageDir: string, plan: LaunchPlan): Promise<number> {
+  checkDumpPrivilege(process.geteuid?.(), 'this command (and so the app it would start)');
   prepareImageDir(imageDir);
   const app = await launchApp(command, { env: { [LAUNCH_ENV.engine]: 'criu', [LAUNCH_ENV.imageDir]: imageDir }, readyPipe: !plan.readyUrl });
   let ended = false;
@@ -87,7 +89,7 @@ async function launchAndCheckpoint(command: string[], imageDir: string, plan: La
     if (warmup.sent > 0) say(describeWarmup(warmup));
     const triggeredAt = Date.now();
     process.kill(app.pid, TRIGGER_SIGNAL);
-    const meta = await waitForImage(imageDir, () => !ended, plan.timeoutMs);
+    const meta = await waitForImage(imageDir, () => !ended, plan.timeoutMs, 'the app it started is stopped');
     const exit = await app.exited;
     await Promise.race([app.outputDone, new Promise((r) => setTimeout(r, 2000))]);
     printSummary(imageDir, meta, Date.now() - triggeredAt);
@@ -135,6 +137,7 @@ async function checkpointRunning(pid: number, imageDir: string, leaveRunning: bo
   if (!catchesTriggerSignal(pid)) {
     throw new Error(`process ${pid} has no checkpoint trigger (${TRIGGER_SIGNAL} would kill it): start it with "crac run", or call installCheckpointTrigger() from node-crac`);
   }
+  checkDumpPrivilege(effectiveUid(pid), `process ${pid}`);
   prepareImageDir(imageDir);
   const request: TriggerRequest = { imageDir, leaveRunning };
   const requestPath = triggerRequestPath(pidInOwnNamespace(pid));
@@ -143,7 +146,7 @@ async function checkpointRunning(pid: number, imageDir: string, leaveRunning: bo
   const triggeredAt = Date.now();
   try {
     process.kill(pid, TRIGGER_SIGNAL);
-    const meta = await waitForImage(imageDir, () => isAlive(pid), timeoutMs);
+    const meta = await waitForImage(imageDir, () => isAlive(pid), timeoutMs, 'the app goes on');
     printSummary(imageDir, meta, Date.now() - triggeredAt);
     return 0;
   } finally {
@@ -155,14 +158,14 @@ async function checkpointRunning(pid: number, imageDir: string, leaveRunning: bo
  * Until crac.json is sealed (success), checkpoint-failed.json appears (the app
  * reported a failure and goes on) or the app is gone without an image.
  */
-async function waitForImage(dir: string, appAlive: () => boolean, timeoutMs: number): Promise<ImageMeta> {
+async function waitForImage(dir: string, appAlive: () => boolean, timeoutMs: number, afterFailure: string): Promise<ImageMeta> {
   const deadline = Date.now() + timeoutMs;
   let goneSince: number | undefined;
   while (Date.now() < deadline) {
     const image = readImageState(dir);
     if (image.state === 'sealed') return image.meta;
     const failure = readCheckpointFailure(dir);
-    if (failure !== undefined) throw new Error(`the checkpoint failed; the app goes on.\n${failure}`);
+    if (failure !== undefined) throw new Error(`the checkpoint failed; ${afterFailure}.\n${failure}`);
     if (appAlive()) {
       goneSince = undefined;
     } else {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, fstatSync, openSync, readFileSync, readlinkSync, readSync, realpathSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, realpathSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -123,14 +123,15 @@ async function restore(imageDir: string, payload: RestorePayload, options: Resto
 
   // CRIU writes its log into a file that is already unlinked (through fd 4), so that
   // nothing is left behind however this ends; it is saved only when asked or on failure,
-  // in a fresh private directory: the log holds process state.
+  // in a fresh private directory: the log holds process state. That directory is also
+  // CRIU's work directory, so that it writes nothing (stats-restore) into the image.
   let logDir: ReturnType<typeof createPrivateTempDir>;
   let logFd: number;
   try {
     logDir = createPrivateTempDir('node-crac-restore');
   } catch (error) {
     closeSync(payloadRead);
-    throw new Error(`crac restore: cannot create a directory for CRIU's log in ${tmpdir()}: ${(error as Error).message}${tmpdirFullHint()}`);
+    throw new Error(`cannot create a directory for CRIU's log in ${tmpdir()}: ${(error as Error).message}${tmpdirFullHint(error)}`);
   }
   const logPath = join(logDir.path, 'restore.log');
   try {
@@ -139,9 +140,9 @@ async function restore(imageDir: string, payload: RestorePayload, options: Resto
   } catch (error) {
     closeSync(payloadRead);
     logDir.remove();
-    throw new Error(`crac restore: cannot create CRIU's log in ${logDir.path}: ${(error as Error).message}${tmpdirFullHint()}`);
+    throw new Error(`cannot create CRIU's log in ${logDir.path}: ${(error as Error).message}${tmpdirFullHint(error)}`);
   }
-  const criuArgv = restoreArgs(criu.path, imageDir, meta, { payload: 3, stdout: 1, stderr: 2 }, '/proc/self/fd/4', [helper, 'wait']);
+  const criuArgv = restoreArgs(criu.path, imageDir, meta, { payload: 3, stdout: 1, stderr: 2 }, { log: '/proc/self/fd/4', workDir: logDir.path }, [helper, 'wait']);
   const stdout = stdioForApp(1, process.stdout, bridge);
   const stderr = stdioForApp(2, process.stderr, bridge);
   let child;
@@ -169,11 +170,12 @@ async function restore(imageDir: string, payload: RestorePayload, options: Resto
   });
 
   // While it runs: CRIU's log stays under its limit, and once CRIU has handed over
-  // (the namespace's PID 1 is our waiter) the app must take its payload in time.
+  // (the namespace's PID 1 is our waiter) the app holds the payload pipe and takes it in time.
   const waiterExe = realpathOrSelf(helper);
+  const payloadPipe = `pipe:[${fstatSync(payloadRead).ino}]`;
   let criuDone = false;
   let payloadTaken: boolean | undefined;
-  let stopped: 'runaway' | 'stuck' | undefined;
+  let stopped: 'runaway' | 'unattached' | 'stuck' | undefined;
   let criuDoneAt = 0;
   const monitor = setInterval(() => {
     if (stopped) return;
@@ -182,9 +184,17 @@ async function restore(imageDir: string, payload: RestorePayload, options: Resto
       child.kill('SIGKILL');
       return;
     }
-    if (!criuDone && child.pid !== undefined && namespaceInit(child.pid, waiterExe)) {
+    const app = criuDone || child.pid === undefined ? undefined : restoredApp(child.pid, waiterExe);
+    if (app !== undefined) {
       criuDone = true;
       criuDoneAt = Date.now();
+      // CRIU puts the payload pipe only where crac.json's status pipe inode points: when that
+      // record does not belong to these CRIU files, the app holds no end of it and can never resume.
+      if (!holdsFile(app, payloadPipe) && !(payloadTaken = takenFrom(payloadRead))) {
+        stopped = 'unattached';
+        child.kill('SIGKILL');
+        return;
+      }
     }
     if (criuDone && payloadTaken === undefined && Date.now() - criuDoneAt > options.resumeTimeoutMs) {
       payloadTaken = takenFrom(payloadRead);
@@ -209,8 +219,12 @@ async function restore(imageDir: string, payload: RestorePayload, options: Resto
   const log = readCriuLogBounded(logFd);
   closeSync(logFd);
   // The app took its payload: CRIU restored it, whatever its log says (a full $TMPDIR leaves it empty).
-  const restored = payloadTaken || log.includes('Restore finished successfully');
+  const criuRestored = criuDone || log.includes('Restore finished successfully');
+  const restored = payloadTaken || criuRestored;
+  // A copy that found no payload on its status pipe ends at once with RESTORE_FAILED_EXIT_CODE, maybe before the monitor looked.
+  if (!stopped && !payloadTaken && criuRestored && code === RESTORE_FAILED_EXIT_CODE) stopped = 'unattached';
   const failed = stopped !== undefined || (code !== 0 && !restored);
+  rmSync(join(logDir.path, 'stats-restore'), { force: true });
   let saved = false;
   if (keepLog || failed) saved = saveLog(logPath, log);
   if (!saved) logDir.remove();
@@ -223,11 +237,19 @@ async function restore(imageDir: string, payload: RestorePayload, options: Resto
     );
     return 1;
   }
+  if (stopped === 'unattached') {
+    say(
+      `the restored app never got its restore payload, so it was ended before it resumed: CRIU puts the payload in place of the status pipe ` +
+        `that ${join(imageDir, 'crac.json')} names (inode ${meta.statusPipe.inode}), and the restored app holds no such pipe, ` +
+        `so that record does not belong to these CRIU files (was crac.json edited, or copied from another image?): checkpoint again; ${logNote}`,
+    );
+    return 1;
+  }
   if (stopped === 'stuck') {
     say(
-      `the restored app did not take its restore payload within ${options.resumeTimeoutMs / 1000} s after CRIU restored it, so it never resumed, and it was ended: ` +
-        `it is not waiting on the status pipe that ${join(imageDir, 'crac.json')} names (inode ${meta.statusPipe.inode}), ` +
-        `so that record does not belong to these CRIU files: checkpoint again (--resume-timeout S waits longer); ${logNote}`,
+      `the restored app holds its restore payload but did not read it within ${options.resumeTimeoutMs / 1000} s after CRIU restored it, so it never resumed, and it was ended: ` +
+        `it is not blocked on the status pipe that ${join(imageDir, 'crac.json')} names (inode ${meta.statusPipe.inode}), ` +
+        `so that record may not belong to these CRIU files: checkpoint again (--resume-timeout S waits longer); ${logNote}`,
     );
     return 1;
   }
@@ -272,9 +294,11 @@ function saveLog(path: string, log: string): boolean {
   }
 }
 
-function tmpdirFullHint(): string {
+/** Says that $TMPDIR is full when `error` says so (no inode left either gives ENOSPC) or little room is left. */
+function tmpdirFullHint(error?: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const free = freeBytes(tmpdir());
-  return free !== undefined && free < 1024 * 1024 ? ` (${tmpdir()} is full: free space there, or set TMPDIR to another directory)` : '';
+  return code === 'ENOSPC' || code === 'EDQUOT' || (free !== undefined && free < 1024 * 1024) ? ` (${tmpdir()} is full: free space there, or set TMPDIR to another directory)` : '';
 }
 
 /**
@@ -298,12 +322,32 @@ function realpathOrSelf(path: string): string {
   }
 }
 
-/** True once PID 1 of the restore namespace (the launch helper's child) is our waiter, i.e. CRIU exec'd it when done. */
-function namespaceInit(launchPid: number, waiterExe: string): boolean {
+/**
+ * The restored app's PID once CRIU is done: PID 1 of the restore namespace (the
+ * launch helper's child) is then our waiter, exec'd by CRIU, and the app is its child.
+ */
+function restoredApp(launchPid: number, waiterExe: string): number | undefined {
+  const firstChild = (pid: number): number | undefined => Number(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0]) || undefined;
   try {
-    const init = Number(readFileSync(`/proc/${launchPid}/task/${launchPid}/children`, 'utf8').trim().split(/\s+/)[0]);
-    if (!init) return false;
-    return readlinkSync(`/proc/${init}/exe`) === waiterExe && readFileSync(`/proc/${init}/cmdline`, 'utf8').split('\0')[1] === 'wait';
+    const init = firstChild(launchPid);
+    if (init === undefined) return undefined;
+    if (readlinkSync(`/proc/${init}/exe`) !== waiterExe || readFileSync(`/proc/${init}/cmdline`, 'utf8').split('\0')[1] !== 'wait') return undefined;
+    return firstChild(init);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether process `pid` has a descriptor open on `target` (as /proc/PID/fd shows it, e.g. "pipe:[123]"). */
+function holdsFile(pid: number, target: string): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === target;
+      } catch {
+        return false;
+      }
+    });
   } catch {
     return false;
   }

@@ -22,10 +22,13 @@ export function keepFailedCopy(): boolean {
 
 /** Reports a failed restore of this copy on stderr and ends it, unless the restorer asked to keep it. */
 export function endFailedCopy(message: string): void {
+  if (!keepFailed) endCopy(message);
   process.stderr.write(`node-crac: restore failed: ${message}\n`);
-  if (keepFailed) {
-    process.stderr.write('node-crac: the failed copy keeps running (crac restore --keep-failed)\n');
-    return;
-  }
+  process.stderr.write('node-crac: the failed copy keeps running (crac restore --keep-failed)\n');
+}
+
+/** Reports a failed restore of this copy on stderr and ends it, whatever the restorer asked. */
+export function endCopy(message: string): never {
+  process.stderr.write(`node-crac: restore failed: ${message}\n`);
   process.exit(RESTORE_FAILED_EXIT_CODE);
 }

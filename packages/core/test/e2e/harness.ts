@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runCrac, tempDir } from '@node-crac/test-kit';
 import type { Test } from 'tap';
+import { manifestDigest } from '../../src/image/imageIntegrity.js';
+import type { ImageMeta } from '../../src/image/imageMeta.js';
 
 // What only the core end-to-end tests share; processes, ports, CRIU and HTTP
 // helpers come from @node-crac/test-kit.
@@ -33,4 +35,23 @@ export async function imageSealed(imageDir: string): Promise<void> {
     if (Date.now() > deadline) throw new Error(`no complete image in ${imageDir} within ${LIMIT_MS} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A copy of the image in `imageDir` (a fresh directory, removed at the end of the test), to spoil. */
+export function copyImage(t: Test, imageDir: string): string {
+  const copy = join(tempDir(t, 'crac-image-copy-'), 'image');
+  cpSync(imageDir, copy, { recursive: true });
+  return copy;
+}
+
+/**
+ * Changes the crac.json in `dir` and seals it again (a new manifest digest), as
+ * only the image's owner could: the change then reaches the checks behind the digest.
+ */
+export function resealMeta(dir: string, change: (meta: Record<string, any>) => void): void {
+  const file = join(dir, 'crac.json');
+  const meta = JSON.parse(readFileSync(file, 'utf8')) as Record<string, any>;
+  change(meta);
+  meta.manifestDigest = manifestDigest(meta as ImageMeta);
+  writeFileSync(file, JSON.stringify(meta), { mode: 0o600 });
 }

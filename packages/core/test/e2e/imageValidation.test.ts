@@ -1,10 +1,8 @@
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { criuUsable, leftOver, newToken, runCrac, tempDir } from '@node-crac/test-kit';
-import { manifestDigest } from '../../src/image/imageIntegrity.js';
-import type { ImageMeta } from '../../src/image/imageMeta.js';
-import { checkpointFixture } from './harness.js';
+import { checkpointFixture, resealMeta } from './harness.js';
 
 t.test('crac doctor says checkpoints can work here', async (t) => {
   if (!criuUsable(t)) return;
@@ -17,7 +15,6 @@ t.test('restore refuses a missing, corrupt or foreign image with a clear error a
   if (!criuUsable(t)) return;
   const token = newToken(t);
   const { imageDir } = await checkpointFixture(t, token);
-  const meta = JSON.parse(readFileSync(join(imageDir, 'crac.json'), 'utf8')) as Record<string, any>;
   const scratch = tempDir(t, 'crac-bad-images-');
   let n = 0;
 
@@ -28,13 +25,7 @@ t.test('restore refuses a missing, corrupt or foreign image with a clear error a
     spoil(dir);
     return dir;
   }
-  // Edited and sealed again, as only the image's owner could: reaches the checks behind the manifest's digest.
-  const withMeta = (change: (m: Record<string, any>) => void) => (dir: string): void => {
-    const copy = structuredClone(meta);
-    change(copy);
-    copy.manifestDigest = manifestDigest(copy as ImageMeta);
-    writeFileSync(join(dir, 'crac.json'), JSON.stringify(copy), { mode: 0o600 });
-  };
+  const withMeta = (change: (m: Record<string, any>) => void) => (dir: string): void => resealMeta(dir, change);
 
   const cases: [string, string, RegExp][] = [
     ['no such directory', join(scratch, 'nothing-here'), /No checkpoint image at .*the directory does not exist/],

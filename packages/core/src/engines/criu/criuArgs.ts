@@ -26,12 +26,19 @@ export interface RestoreFds {
   stderr: number;
 }
 
+/** Where CRIU writes at restore: its log, and the work directory for everything else (stats-restore). */
+export interface RestoreOutputs {
+  log: string;
+  /** A private directory of the restorer: without -W, CRIU writes into the image directory, which a restore must never change. */
+  workDir: string;
+}
+
 /**
  * `criu restore` in the foreground, re-attaching the status pipe and the stdio
  * pipes and files (--inherit-fd, docs/checkpoint-mechanism.md §5 and §6) and exec'ing
  * the restore helper's waiter in CRIU's place (--exec-cmd, docs/checkpoint-mechanism.md §8).
  */
-export function restoreArgs(criuPath: string, imageDir: string, meta: ImageMeta, fds: RestoreFds, logName: string, waiter: string[]): string[] {
+export function restoreArgs(criuPath: string, imageDir: string, meta: ImageMeta, fds: RestoreFds, outputs: RestoreOutputs, waiter: string[]): string[] {
   const inherit = [`fd[${fds.payload}]:pipe:[${meta.statusPipe.inode}]`];
   const attached = new Set<string>();
   for (const stdio of meta.stdio) {
@@ -42,7 +49,7 @@ export function restoreArgs(criuPath: string, imageDir: string, meta: ImageMeta,
     attached.add(id);
   }
   return [
-    criuPath, 'restore', '-D', imageDir, '--shell-job', '-v4', '-o', logName,
+    criuPath, 'restore', '-D', imageDir, '-W', outputs.workDir, '--shell-job', '-v4', '-o', outputs.log,
     ...inherit.flatMap((spec) => ['--inherit-fd', spec]),
     ...extraCriuArgs('CRAC_CRIU_RESTORE_ARGS'),
     '--exec-cmd', '--', ...waiter,

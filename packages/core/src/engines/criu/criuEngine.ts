@@ -1,13 +1,14 @@
-import { closeSync, existsSync, fstatSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { discardUnsealed, freeBytes, prepareImageDir, writeImageMeta } from '../../image/imageDir.js';
 import { describeCpu, describeNode, describeStdio, type ImageMeta } from '../../image/imageMeta.js';
 import { writeSealScript } from '../../image/sealScript.js';
 import { loadBridge } from '../../native/bridge.js';
-import { setKeepFailed } from '../../resumed/restoreFailure.js';
+import { endCopy, setKeepFailed } from '../../resumed/restoreFailure.js';
 import type { CheckpointRequest, Engine, EngineOutcome, RestorePayload } from '../engine.js';
 import { dumpArgs } from './criuArgs.js';
 import { criuErrorHint, criuErrorLines, readCriuLog } from './criuLog.js';
+import { checkDumpPrivilege } from './dumpPrivilege.js';
 import { locateCriu } from './locate.js';
 
 export interface CriuEngineOptions {
@@ -27,7 +28,7 @@ export class CriuDumpError extends Error {
     cause?: string,
   ) {
     const hint = criuErrorHint(criuErrors);
-    const log = existsSync(logPath) ? `log: ${logPath}` : `CRIU wrote no log (${logPath} does not exist)`;
+    const log = !existsSync(logPath) ? `CRIU wrote no log (${logPath} does not exist)` : statSync(logPath).size === 0 ? `CRIU's log ${logPath} is empty` : `log: ${logPath}`;
     super(
       [
         `CRIU could not dump this process (${status}); ${log}`,
@@ -53,6 +54,7 @@ export function createCriuEngine(options: CriuEngineOptions = {}): Engine {
       const startedAt = Date.now();
       const bridge = loadBridge();
       const criu = options.criuPath ? { path: options.criuPath, version: 'unknown' } : locateCriu();
+      checkDumpPrivilege(process.geteuid?.(), 'this process');
       prepareImageDir(imageDir);
 
       const rss = process.memoryUsage.rss();
@@ -88,39 +90,53 @@ export function createCriuEngine(options: CriuEngineOptions = {}): Engine {
         sealer?.remove();
       }
       const text = answer.toString('utf8');
-      if (restored) return { kind: 'restored', payload: parsePayload(text) };
+      if (restored) return { kind: 'restored', payload: parsePayload(text) ?? endCopy(NO_PAYLOAD) };
       if (text === 'ok') return { kind: 'continued', imageDir };
 
       const logPath = join(imageDir, 'dump.log');
+      // Measured before the partial image is removed: afterwards the filesystem has room again.
+      const freeAtFailure = freeBytes(imageDir);
       discardUnsealed(imageDir);
       const log = readCriuLog(logPath);
-      throw new CriuDumpError(text || 'no answer from the dump helper', criuErrorLines(log), logPath, dumpFailureCause(imageDir, log));
+      const cause = dumpFailureCause(imageDir, log, freeAtFailure, heap.rssAfterBytes);
+      throw new CriuDumpError(text || 'no answer from the dump helper', criuErrorLines(log), logPath, cause);
     },
   };
 }
 
-/** The cause of a failed dump that CRIU's log does not give: not root, or a full filesystem. */
-function dumpFailureCause(imageDir: string, log: string): string | undefined {
-  const uid = process.geteuid?.();
-  const extra = process.env.CRAC_CRIU_DUMP_ARGS ?? '';
-  if (uid !== undefined && uid !== 0 && !/--unprivileged/.test(extra)) {
-    return `this process runs as uid ${uid}, not root: CRIU needs root to dump a process; run the app (crac run / crac checkpoint) as root`;
-  }
-  const free = freeBytes(imageDir);
-  if (free !== undefined && free < 4 * 1024 * 1024) {
-    return `the filesystem of ${imageDir} is full (${free} bytes free): free space there or choose another image directory; no partial image was kept`;
+// Less than this left free when a dump failed: the image did not fit (CRIU writes it in page-sized pieces).
+const FULL_BELOW_BYTES = 1024 * 1024;
+
+/**
+ * The cause of a failed dump that CRIU's log may not give: a full filesystem
+ * (its log is then often cut short before its errors), or no log at all.
+ */
+function dumpFailureCause(imageDir: string, log: string, freeAtFailure: number | undefined, rssBytes: number): string | undefined {
+  if (/No space left on device|Disk quota exceeded/.test(log) || (freeAtFailure !== undefined && freeAtFailure < FULL_BELOW_BYTES)) {
+    const free = freeAtFailure === undefined ? '' : `${freeAtFailure} bytes free when CRIU stopped; `;
+    return (
+      `the filesystem of ${imageDir} filled up while the image was written (${free}the image of this process needs up to ` +
+      `${(rssBytes / 1024 / 1024).toFixed(1)} MB, its resident memory): free space there or choose another image directory; no partial image was kept`
+    );
   }
   if (log === '') return `CRIU exited before writing its log to ${imageDir}`;
   return undefined;
 }
 
-function parsePayload(text: string): RestorePayload {
+// What a copy was restored with when its status pipe was not the one crac restore fed: an empty pipe.
+const NO_PAYLOAD =
+  'this copy was restored without a restore payload (its status pipe held none): it was not restored by "crac restore", ' +
+  'or crac.json names a status pipe that is not in these CRIU files; it ends before any afterRestore hook runs';
+
+/** The restorer's payload; undefined when the text is not one (nothing, or not a JSON object). */
+function parsePayload(text: string): RestorePayload | undefined {
   let raw: Partial<RestorePayload>;
   try {
     raw = JSON.parse(text) as Partial<RestorePayload>;
   } catch {
-    raw = {};
+    return undefined;
   }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
   setKeepFailed((raw as { keepFailed?: unknown }).keepFailed === true);
   return {
     env: raw.env && typeof raw.env === 'object' ? raw.env : {},

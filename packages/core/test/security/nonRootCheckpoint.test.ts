@@ -1,0 +1,31 @@
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CRAC_BIN, criuUsable, leftOver, newToken, tempDir } from '@node-crac/test-kit';
+import t from 'tap';
+import { FIXTURE } from '../e2e/harness.js';
+import { createLocalUser } from './fixtures/localUser.js';
+
+// CRIU dumps only as root, and without root it exits before writing even its
+// log: the message used to name a dump.log that did not exist. crac checkpoint
+// now refuses at once, before it starts the app or writes anything.
+
+t.test('crac checkpoint as a user who is not root: refused before the app starts, naming the user and the fix', async (t) => {
+  if (!criuUsable(t)) return;
+  const user = createLocalUser(t);
+  const token = newToken(t);
+  const home = tempDir(t, 'crac-nonroot-');
+  chmodSync(home, 0o755);
+  const theirs = join(home, 'theirs');
+  mkdirSync(theirs, { mode: 0o700 });
+  chownSync(theirs, user.uid, user.gid);
+  const imageDir = join(theirs, 'image');
+
+  const run = user.sh(`exec ${process.execPath} ${CRAC_BIN} checkpoint --image ${imageDir} -- ${process.execPath} ${FIXTURE} ${token}`);
+  const output = run.stdout + run.stderr;
+  t.equal(run.status, 1, output);
+  t.match(output, new RegExp(`crac checkpoint: this command \\(and so the app it would start\\) runs as uid ${user.uid} \\(${user.name}\\), not root, and CRIU dumps a process only as root: run it as root \\(sudo\\), or give CRIU CAP_CHECKPOINT_RESTORE and set CRAC_CRIU_DUMP_ARGS=--unprivileged`));
+  t.notMatch(output, /started|dump\.log/, 'no app was started, no CRIU log is named');
+  t.notOk(existsSync(imageDir), 'no image directory was made');
+  t.same(readdirSync(theirs), []);
+  t.same(await leftOver(token), []);
+});
