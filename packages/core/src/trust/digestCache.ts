@@ -21,8 +21,8 @@ export function sha256OfFile(path: string): string {
   }
 }
 
-// A file's identity: a user can put back size and mtime, never the inode or ctime.
-const identity = (stat: Stats): string => `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
+/** A file's identity: a user can put back size and mtime, never the inode or ctime. */
+export const fileIdentity = (stat: Stats): string => `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
 
 /**
  * Digests of large files (the Node binary is ~100 MB, ~150 ms to hash) are
@@ -30,7 +30,7 @@ const identity = (stat: Stats): string => `${stat.dev}:${stat.ino}:${stat.size}:
  * the first checkpoint after a file changes pays for hashing it.
  */
 export function cachedSha256(path: string, stat: Stats): string {
-  const key = identity(stat);
+  const key = fileIdentity(stat);
   let cacheFile: string | undefined;
   let cache: Record<string, string> = {};
   try {
@@ -44,7 +44,7 @@ export function cachedSha256(path: string, stat: Stats): string {
   const fd = openSync(path, constants.O_RDONLY);
   let digest: string;
   try {
-    if (identity(fstatSync(fd)) !== key) throw new Error(`${path} changed while it was being described`);
+    if (fileIdentity(fstatSync(fd)) !== key) throw new Error(`${path} changed while it was being described`);
     digest = sha256OfFd(fd);
   } finally {
     closeSync(fd);
