@@ -3,6 +3,7 @@ import { release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileIdentity } from '../../trust/digestCache.js';
 import { userRuntimeDir } from '../../trust/privateTemp.js';
+import { currentBootId } from './bootId.js';
 import { checkOwnDirectory, checkOwnFile } from '../../trust/trustedPath.js';
 
 /**
@@ -80,7 +81,7 @@ export function describeKdatCache(plan: KdatCachePlan): string {
 }
 
 function machineFacts(): KdatFacts {
-  return { bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(), kernelRelease: release() };
+  return { bootId: currentBootId(), kernelRelease: release() };
 }
 
 function underRun(path: string): boolean {
