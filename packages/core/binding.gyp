@@ -9,7 +9,7 @@
     {
       "target_name": "crac_restore_helper",
       "type": "executable",
-      "sources": ["native/restore_helper.c"],
+      "sources": ["native/restore_helper.c", "native/kdat_cache.c"],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra"]
     },
     {

@@ -12,6 +12,9 @@
  *     PID 1 of the namespace, i.e. the restored root's parent. Forwards signals,
  *     reaps, and exits with the app's status (128+n for a signal), as a shell would.
  *
+ *   crac_restore_helper   (no arguments, CRTOOLS_SCRIPT_ACTION set)
+ *     Run by CRIU as `--action-script`: the kdat cache's part (kdat_cache.c).
+ *
  * When the launcher dies (even by SIGKILL) PID 1 gets SIGKILL, and the kernel
  * then kills every process of the namespace: no orphaned server is left.
  */
@@ -28,6 +31,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "kdat_cache.h"
 
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT };
 static volatile pid_t target = -1;
@@ -130,6 +134,7 @@ static int launch(pid_t parent, char **criu_argv) {
       perror("crac_restore_helper: mount /proc");
       _exit(1);
     }
+    if (kdat_cache_prepare() != 0) _exit(1);
     execv(criu_argv[0], criu_argv);
     fprintf(stderr, "crac_restore_helper: cannot execute %s: %s\n", criu_argv[0], strerror(errno));
     _exit(127);
@@ -180,6 +185,8 @@ static int parse_pid(const char *s, pid_t *out) {
 }
 
 int main(int argc, char **argv) {
+  const char *action = getenv("CRTOOLS_SCRIPT_ACTION");
+  if (argc == 1 && action) return kdat_cache_action(action); /* run by criu --action-script */
   if (argc >= 2 && strcmp(argv[1], "wait") == 0) return restore_wait();
   if (argc >= 4 && strcmp(argv[1], "launch") == 0) {
     pid_t parent;

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { criuCheck, CriuNotFoundError, type CriuLocation, describeSkipped, locateCriu, type SkippedCriu } from '../engines/criu/locate.js';
+import { describeKdatCache, planKdatCache } from '../engines/criu/kdatCache.js';
 import { ioUringBlockerPath, loadBridge, restoreHelperPath } from '../native/bridge.js';
 import type { Command } from './command.js';
 
@@ -11,7 +12,7 @@ Checks whether checkpoints can work on this machine: which CRIU is used (CRAC_CR
 PATH and the sbin directories, or the workspace's provisioned .cache/criu; only a binary
 that root or you own, in directories nobody else can write) and why any other was
 skipped, its version (>= 4) and "criu check", privileges, time
-namespaces, io_uring, the session, the Node version and node-crac's native bridge.
+namespaces, the cache of CRIU's kernel probes across restores, io_uring, the session, the Node version and node-crac's native bridge.
 Prints a verdict and a fix for each problem; exits non-zero when checkpoints cannot work.`;
 
 type Status = 'ok' | 'warn' | 'fail';
@@ -89,7 +90,7 @@ function diagnose(): Finding[] {
         ? { status: 'fail', what: `"criu check" fails: ${complaint}`, fix: 'run "criu check -v4" to see which kernel feature is missing; CRIU >= 4 is needed on recent kernels' }
         : { status: 'ok', what: '"criu check": looks good' },
     );
-    findings.push(timensFinding(criu.path));
+    findings.push(timensFinding(criu.path), kdatCacheFinding(criu.path));
   }
   findings.push(ioUringFinding(), sessionFinding());
   return findings;
@@ -141,6 +142,22 @@ function timensFinding(criuPath: string): Finding {
       fix: 'a kernel >= 5.6 with CONFIG_TIME_NS',
     };
   }
+}
+
+function kdatCacheFinding(criuPath: string): Finding {
+  let helper: string;
+  try {
+    helper = restoreHelperPath();
+  } catch {
+    return { status: 'warn', what: "CRIU's kernel probes are not cached across restores: the restore helper is not built" };
+  }
+  const plan = planKdatCache(criuPath, helper, []);
+  if (plan.use || plan.reason.startsWith('not needed')) return { status: 'ok', what: describeKdatCache(plan) };
+  return {
+    status: 'warn',
+    what: `${describeKdatCache(plan)}; every restore spends ~40 ms probing the kernel`,
+    fix: plan.reason.startsWith('turned off') ? 'unset CRAC_CRIU_KDAT_CACHE' : 'see docs/checkpoint-mechanism.md, "CRIU\'s kernel probes"',
+  };
 }
 
 // CRIU refuses a process whose session leader it cannot see (containers, sandboxed CI).

@@ -12,6 +12,7 @@ import { checkImageFiles, verifyImageContent } from '../image/imageIntegrity.js'
 import { createPrivateTempDir } from '../trust/privateTemp.js';
 import { readEnvFile } from './envFile.js';
 import { locateCriu } from '../engines/criu/locate.js';
+import { planKdatCache } from '../engines/criu/kdatCache.js';
 import type { RestorePayload } from '../engines/engine.js';
 import { loadBridge, type NativeBridge, restoreHelperPath } from '../native/bridge.js';
 import { type Command, splitAtDashDash, UsageError } from './command.js';
@@ -142,12 +143,16 @@ async function restore(imageDir: string, payload: RestorePayload, options: Resto
     logDir.remove();
     throw new Error(`cannot create CRIU's log in ${logDir.path}: ${(error as Error).message}${tmpdirFullHint(error)}`);
   }
-  const criuArgv = restoreArgs(criu.path, imageDir, meta, { payload: 3, stdout: 1, stderr: 2 }, { log: '/proc/self/fd/4', workDir: logDir.path }, [helper, 'wait']);
+  const kdat = planKdatCache(criu.path, helper, [imageDir, logDir.path]);
+  const criuArgv = restoreArgs(criu.path, imageDir, meta, { payload: 3, stdout: 1, stderr: 2 }, { log: '/proc/self/fd/4', workDir: logDir.path }, [helper, 'wait'], kdat.use ? kdat.criuArgs : []);
   const stdout = stdioForApp(1, process.stdout, bridge);
   const stderr = stdioForApp(2, process.stderr, bridge);
   let child;
   try {
-    child = spawn(helper, ['launch', String(process.pid), ...criuArgv], { stdio: ['inherit', stdout.fd, stderr.fd, payloadRead, logFd] });
+    child = spawn(helper, ['launch', String(process.pid), ...criuArgv], {
+      stdio: ['inherit', stdout.fd, stderr.fd, payloadRead, logFd],
+      env: kdat.use ? { ...process.env, ...kdat.env } : process.env,
+    });
   } catch (error) {
     closeSync(payloadRead);
     closeSync(logFd);

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, type Stats, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { userRuntimeDir } from './privateTemp.js';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { readRuntimeCache, writeRuntimeCache } from './runtimeCache.js';
+
+const DIGESTS = 'digests.json';
 
 /** SHA-256 of a file's content, read through the descriptor given. */
 export function sha256OfFd(fd: number): string {
@@ -21,8 +22,8 @@ export function sha256OfFile(path: string): string {
   }
 }
 
-// A file's identity: a user can put back size and mtime, never the inode or ctime.
-const identity = (stat: Stats): string => `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
+/** A file's identity: a user can put back size and mtime, never the inode or ctime. */
+export const fileIdentity = (stat: Stats): string => `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
 
 /**
  * Digests of large files (the Node binary is ~100 MB, ~150 ms to hash) are
@@ -30,34 +31,18 @@ const identity = (stat: Stats): string => `${stat.dev}:${stat.ino}:${stat.size}:
  * the first checkpoint after a file changes pays for hashing it.
  */
 export function cachedSha256(path: string, stat: Stats): string {
-  const key = identity(stat);
-  let cacheFile: string | undefined;
-  let cache: Record<string, string> = {};
-  try {
-    cacheFile = join(userRuntimeDir(), 'digests.json');
-    cache = JSON.parse(readFileSync(cacheFile, 'utf8')) as Record<string, string>;
-  } catch {
-    // no cache yet, or none possible: hash without one
-  }
-  const cached = cache[`${path}\0${key}`];
+  const key = `${path}\0${fileIdentity(stat)}`;
+  const cache = readRuntimeCache(DIGESTS);
+  const cached = cache[key];
   if (typeof cached === 'string') return cached;
   const fd = openSync(path, constants.O_RDONLY);
   let digest: string;
   try {
-    if (identity(fstatSync(fd)) !== key) throw new Error(`${path} changed while it was being described`);
+    if (fileIdentity(fstatSync(fd)) !== fileIdentity(stat)) throw new Error(`${path} changed while it was being described`);
     digest = sha256OfFd(fd);
   } finally {
     closeSync(fd);
   }
-  if (cacheFile) {
-    cache[`${path}\0${key}`] = digest;
-    const temp = `${cacheFile}.${process.pid}`;
-    try {
-      writeFileSync(temp, JSON.stringify(cache), { mode: 0o600, flag: 'wx' });
-      renameSync(temp, cacheFile);
-    } catch {
-      rmSync(temp, { force: true }); // a cache that cannot be written costs time, never correctness
-    }
-  }
+  writeRuntimeCache(DIGESTS, { ...cache, [key]: digest });
   return digest;
 }

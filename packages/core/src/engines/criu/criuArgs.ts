@@ -36,9 +36,10 @@ export interface RestoreOutputs {
 /**
  * `criu restore` in the foreground, re-attaching the status pipe and the stdio
  * pipes and files (--inherit-fd, docs/checkpoint-mechanism.md §5 and §6) and exec'ing
- * the restore helper's waiter in CRIU's place (--exec-cmd, docs/checkpoint-mechanism.md §8).
+ * the restore helper's waiter in CRIU's place (--exec-cmd, docs/checkpoint-mechanism.md §8);
+ * `extra`: node-crac's own further options (the kdat cache's action script).
  */
-export function restoreArgs(criuPath: string, imageDir: string, meta: ImageMeta, fds: RestoreFds, outputs: RestoreOutputs, waiter: string[]): string[] {
+export function restoreArgs(criuPath: string, imageDir: string, meta: ImageMeta, fds: RestoreFds, outputs: RestoreOutputs, waiter: string[], extra: string[] = []): string[] {
   const inherit = [`fd[${fds.payload}]:pipe:[${meta.statusPipe.inode}]`];
   const attached = new Set<string>();
   for (const stdio of meta.stdio) {
@@ -51,6 +52,7 @@ export function restoreArgs(criuPath: string, imageDir: string, meta: ImageMeta,
   return [
     criuPath, 'restore', '-D', imageDir, '-W', outputs.workDir, '--shell-job', '-v4', '-o', outputs.log,
     ...inherit.flatMap((spec) => ['--inherit-fd', spec]),
+    ...extra,
     ...extraCriuArgs('CRAC_CRIU_RESTORE_ARGS'),
     '--exec-cmd', '--', ...waiter,
   ];

@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, constants, lstatSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { trustedExecutable } from '../../trust/trustedExecutable.js';
+import { currentBootId } from './bootId.js';
+import { knownCriu, rememberCriu } from './probeCache.js';
 
 /** Where a CRIU candidate comes from, in the order they are tried. */
 export type CriuSource = 'CRAC_CRIU_PATH' | 'PATH' | 'sbin' | 'provisioned';
@@ -146,19 +148,30 @@ export function criuCheck(path: string): string | undefined {
   }
 }
 
-/** Whether `path` (already accepted by trustedExecutable) is a CRIU >= 4 (and passes `criu check`, when asked). */
+/**
+ * Whether `path` (already accepted by trustedExecutable) is a CRIU >= 4 (and passes `criu check`, when asked).
+ * The answers are remembered per binary identity (probeCache.ts): a binary seen before runs nothing.
+ */
 function probeCriu(path: string, runCheck: boolean): { version: string } | { problem: string } {
   try {
     accessSync(path, constants.X_OK);
   } catch {
     return { problem: 'not an executable file' };
   }
-  const version = criuVersion(path);
+  const known = knownCriu(path);
+  const version = known?.version ?? criuVersion(path);
   if (!version) return { problem: '`criu --version` failed' };
-  if (Number(version.split('.')[0]) < MIN_CRIU_MAJOR) return { problem: `version ${version} is too old (>= ${MIN_CRIU_MAJOR}.0 needed)` };
-  if (runCheck) {
+  if (Number(version.split('.')[0]) < MIN_CRIU_MAJOR) {
+    rememberCriu(path, { version });
+    return { problem: `version ${version} is too old (>= ${MIN_CRIU_MAJOR}.0 needed)` };
+  }
+  const boot = currentBootId();
+  if (runCheck && known?.checkedBoot !== boot) {
     const complaint = criuCheck(path);
+    rememberCriu(path, complaint ? { version } : { version, checkedBoot: boot });
     if (complaint) return { problem: `\`criu check\` failed: ${complaint}` };
+  } else {
+    rememberCriu(path, known ?? { version });
   }
   return { version };
 }

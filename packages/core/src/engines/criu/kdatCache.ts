@@ -1,0 +1,95 @@
+import { lstatSync, mkdirSync, readFileSync, realpathSync, statSync, statfsSync } from 'node:fs';
+import { release } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileIdentity } from '../../trust/digestCache.js';
+import { userRuntimeDir } from '../../trust/privateTemp.js';
+import { currentBootId } from './bootId.js';
+import { checkOwnDirectory, checkOwnFile } from '../../trust/trustedPath.js';
+
+/**
+ * CRIU's kernel-feature probes (kerndat, ~40 ms of every CRIU start) are kept
+ * in /run/criu.kdat only where /run is a tmpfs. Elsewhere the restore helper
+ * puts a tmpfs on /run in the restore's own mount namespace and this cache,
+ * valid for one boot, kernel and CRIU binary, fills it (native/kdat_cache.c;
+ * docs/checkpoint-mechanism.md, "CRIU's kernel probes").
+ */
+export type KdatCachePlan =
+  | {
+      use: true;
+      /** The cache file: the stamp, a newline, then CRIU's criu.kdat. */
+      file: string;
+      /** Whether `file` holds probes valid for this boot and this CRIU (else the restore makes them). */
+      valid: boolean;
+      /** For the restore helper, which passes them on to CRIU's action script. */
+      env: { CRAC_KDAT_CACHE: string; CRAC_KDAT_STAMP: string };
+      /** Added to `criu restore`. */
+      criuArgs: string[];
+    }
+  | { use: false; reason: string };
+
+/** What makes the probes valid; read from /proc and uname unless a test gives them. */
+export interface KdatFacts {
+  bootId: string;
+  kernelRelease: string;
+}
+
+const TMPFS_MAGIC = 0x01021994;
+const FORMAT = 'node-crac-kdat 1';
+
+/** CRAC_CRIU_KDAT_CACHE=0 turns the cache off. */
+export function planKdatCache(criuPath: string, helperPath: string, usedPaths: string[], facts: KdatFacts = machineFacts()): KdatCachePlan {
+  if (process.env.CRAC_CRIU_KDAT_CACHE === '0') return { use: false, reason: 'turned off by CRAC_CRIU_KDAT_CACHE=0' };
+  try {
+    const run = lstatSync('/run');
+    if (!run.isDirectory()) return { use: false, reason: '/run is not a directory' };
+    if (statfsSync('/run').type === TMPFS_MAGIC) return { use: false, reason: 'not needed: /run is a tmpfs, where CRIU keeps its own cache' };
+  } catch (error) {
+    return { use: false, reason: `/run cannot be examined: ${(error as Error).message}` };
+  }
+  if (/(^|\s|=)\/run(\/|\s|$)/.test(process.env.CRAC_CRIU_RESTORE_ARGS ?? '')) {
+    return { use: false, reason: 'CRAC_CRIU_RESTORE_ARGS names a path under /run, which the cache hides while CRIU starts' };
+  }
+  let dir: string;
+  try {
+    dir = join(userRuntimeDir(), 'kdat');
+    mkdirSync(dir, { mode: 0o700, recursive: true });
+    checkOwnDirectory(dir, `remove ${dir} and try again`);
+  } catch (error) {
+    return { use: false, reason: `no private directory for it: ${(error as Error).message}` };
+  }
+  for (const path of [criuPath, helperPath, dir, ...usedPaths]) {
+    if (underRun(path)) return { use: false, reason: `${path} is under /run, which the cache hides while CRIU starts` };
+  }
+  const file = join(dir, 'criu.kdat');
+  let valid = false;
+  const stamp = `${FORMAT} boot=${facts.bootId} kernel=${facts.kernelRelease} criu=${criuPath}@${fileIdentity(statSync(criuPath))}`.replace(/\n/g, ' ');
+  try {
+    checkOwnFile(file, `remove ${file}`);
+    valid = readFileSync(file).subarray(0, stamp.length + 1).equals(Buffer.from(`${stamp}\n`));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return { use: false, reason: (error as Error).message };
+  }
+  return { use: true, file, valid, env: { CRAC_KDAT_CACHE: file, CRAC_KDAT_STAMP: stamp }, criuArgs: ['--action-script', helperPath] };
+}
+
+/** One line for `crac doctor` and the docs' vocabulary: used or not, and why. */
+export function describeKdatCache(plan: KdatCachePlan): string {
+  if (!plan.use) return `CRIU's kernel probes are not cached across restores: ${plan.reason}`;
+  return plan.valid
+    ? `CRIU's kernel probes are cached in ${plan.file} for this boot and this CRIU (each restore saves ~40 ms)`
+    : `CRIU's kernel probes will be cached in ${plan.file} by the next restore (none yet for this boot and this CRIU)`;
+}
+
+function machineFacts(): KdatFacts {
+  return { bootId: currentBootId(), kernelRelease: release() };
+}
+
+function underRun(path: string): boolean {
+  let real = resolve(path);
+  try {
+    real = realpathSync(path);
+  } catch {
+    // not there yet: its own name decides
+  }
+  return real === '/run' || real.startsWith('/run/');
+}

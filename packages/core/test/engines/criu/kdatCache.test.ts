@@ -1,0 +1,76 @@
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { setEnv, tempDir } from '@node-crac/test-kit';
+import { describeKdatCache, type KdatCachePlan, planKdatCache } from '../../../src/engines/criu/kdatCache.js';
+
+// When the restore caches CRIU's kernel probes, and when a cached file counts as
+// valid. The restore itself, with real CRIU, is in test/e2e/kdatCache.test.ts.
+
+const facts = { bootId: 'boot-a', kernelRelease: '6.1.0' };
+const CRIU = process.execPath; // any file: only its identity goes into the stamp
+const HELPER = '/usr/lib/crac_restore_helper';
+
+function runtimeDir(tmp: string): string {
+  return join(tmp, `node-crac-${process.getuid!()}`);
+}
+
+function used(plan: KdatCachePlan): Extract<KdatCachePlan, { use: true }> {
+  if (!plan.use) throw new Error(`not used: ${plan.reason}`);
+  return plan;
+}
+
+t.test('a cache stamped with this boot and this CRIU is valid; one of another boot is not', async (t) => {
+  const tmp = tempDir(t, 'crac-kdat-unit-');
+  setEnv(t, { TMPDIR: tmp, CRAC_CRIU_KDAT_CACHE: undefined });
+  const empty = used(planKdatCache(CRIU, HELPER, [], facts));
+  t.equal(empty.valid, false, 'no cache yet');
+  t.equal(empty.file, join(runtimeDir(tmp), 'kdat', 'criu.kdat'), 'in the private runtime directory');
+  t.same(empty.criuArgs, ['--action-script', HELPER], 'CRIU runs the helper as its action script');
+  t.match(empty.env.CRAC_KDAT_STAMP, /^node-crac-kdat 1 boot=boot-a kernel=6\.1\.0 criu=.+@\d+:\d+:\d+:/);
+  t.match(describeKdatCache(empty), /will be cached in .* by the next restore/);
+
+  writeFileSync(empty.file, `${empty.env.CRAC_KDAT_STAMP}\n\x01\x02kdat`, { mode: 0o600 });
+  const valid = used(planKdatCache(CRIU, HELPER, [], facts));
+  t.equal(valid.valid, true, 'the same boot, kernel and CRIU');
+  t.match(describeKdatCache(valid), /are cached in .* for this boot and this CRIU/);
+
+  t.equal(used(planKdatCache(CRIU, HELPER, [], { ...facts, bootId: 'boot-b' })).valid, false, 'another boot: CRIU probes again');
+  t.equal(used(planKdatCache(CRIU, HELPER, [], { ...facts, kernelRelease: '6.2.0' })).valid, false, 'another kernel');
+  t.equal(used(planKdatCache(process.argv[1]!, HELPER, [], facts)).valid, false, 'another CRIU binary');
+});
+
+t.test('a cache file another user could change is not used, and the restore goes on without one', async (t) => {
+  const tmp = tempDir(t, 'crac-kdat-unit-');
+  setEnv(t, { TMPDIR: tmp, CRAC_CRIU_KDAT_CACHE: undefined });
+  const dir = join(runtimeDir(tmp), 'kdat');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeFileSync(join(tmp, 'elsewhere'), 'x');
+  symlinkSync(join(tmp, 'elsewhere'), join(dir, 'criu.kdat'));
+  const linked = planKdatCache(CRIU, HELPER, [], facts);
+  t.equal(linked.use, false);
+  t.match(describeKdatCache(linked), /not cached across restores: .*criu\.kdat.* is a symbolic link/);
+});
+
+t.test('a cache directory another user can write is not used', async (t) => {
+  const tmp = tempDir(t, 'crac-kdat-unit-');
+  setEnv(t, { TMPDIR: tmp, CRAC_CRIU_KDAT_CACHE: undefined });
+  const dir = join(runtimeDir(tmp), 'kdat');
+  mkdirSync(dir, { recursive: true });
+  chmodSync(dir, 0o777);
+  const plan = planKdatCache(CRIU, HELPER, [], facts);
+  t.equal(plan.use, false);
+  t.match(describeKdatCache(plan), /no private directory for it: .*writable by every user/);
+});
+
+t.test('paths under /run, which the tmpfs hides while CRIU starts, and CRAC_CRIU_KDAT_CACHE=0 turn it off', async (t) => {
+  const tmp = tempDir(t, 'crac-kdat-unit-');
+  setEnv(t, { TMPDIR: tmp, CRAC_CRIU_KDAT_CACHE: undefined, CRAC_CRIU_RESTORE_ARGS: undefined });
+  t.match(planKdatCache(CRIU, HELPER, ['/run/images/app'], facts), { use: false, reason: '/run/images/app is under /run, which the cache hides while CRIU starts' });
+  t.match(planKdatCache(CRIU, '/run/helper', [], facts), { use: false, reason: /^\/run\/helper is under \/run/ });
+  t.equal(planKdatCache(CRIU, HELPER, ['/running/app'], facts).use, true, 'a name that only starts like /run');
+  setEnv(t, { CRAC_CRIU_RESTORE_ARGS: '--action-script /run/hook.sh' });
+  t.match(planKdatCache(CRIU, HELPER, [], facts), { use: false, reason: /CRAC_CRIU_RESTORE_ARGS names a path under \/run/ });
+  setEnv(t, { CRAC_CRIU_RESTORE_ARGS: undefined, CRAC_CRIU_KDAT_CACHE: '0' });
+  t.match(planKdatCache(CRIU, HELPER, [], facts), { use: false, reason: 'turned off by CRAC_CRIU_KDAT_CACHE=0' });
+});
