@@ -14,7 +14,9 @@ const help = `Usage:
 
 Starts <command> ready to be checkpointed (CRAC_ENGINE=criu, CRAC_CHECKPOINT_TO=DIR,
 stdout/stderr as real pipes relayed to this terminal, io_uring blocked), waits until
-it is ready, warms it up, checkpoints it and prints a summary. With --pid, checkpoints
+it is ready, warms it up, checkpoints it and prints a summary. Every node:http, https,
+http2 and net server the app listens on is registered (the first one to listen makes
+the app ready) unless an adapter or the app registered it itself; see docs/zero-code.md. With --pid, checkpoints
 an app already running under "crac run" (or one that called installCheckpointTrigger()).
 
 Options:
@@ -26,6 +28,8 @@ Options:
   --warmup-requests N     requests per warm-up URL (default 1)
   --warmup-duration S     instead: send warm-up requests for S seconds
   --timeout S             seconds to wait for the image (default 120)
+  --no-auto               do not register the app's servers: only what the app registers
+                          itself (and calls notifyReady() for, or --ready-url)
   --pid PID               checkpoint this running process instead of starting one
   --leave-running         with --pid: keep the process running after the dump (CRIU -R)
   -h, --help              this text
@@ -50,6 +54,7 @@ export const checkpointCommand: Command = {
         timeout: { type: 'string', default: '120' },
         pid: { type: 'string' },
         'leave-running': { type: 'boolean', default: false },
+        'no-auto': { type: 'boolean', default: false },
       },
     });
     if (!values.image) throw new UsageError('--image DIR is required');
@@ -57,6 +62,7 @@ export const checkpointCommand: Command = {
     const timeoutMs = seconds(values.timeout, '--timeout');
     if (values.pid !== undefined) {
       if (command.length > 0) throw new UsageError('give either --pid or a command after --, not both');
+      if (values['no-auto']) throw new UsageError('--no-auto goes with a command to start (or with crac run), not --pid');
       return checkpointRunning(positiveInt(values.pid, '--pid'), imageDir, values['leave-running'], timeoutMs);
     }
     if (command.length === 0) throw new UsageError('give the command to start after --, or --pid PID');
@@ -71,6 +77,7 @@ export const checkpointCommand: Command = {
       warmupRequests: values['warmup-requests'] === undefined ? undefined : positiveInt(values['warmup-requests'], '--warmup-requests'),
       warmupDurationS: values['warmup-duration'] === undefined ? undefined : seconds(values['warmup-duration'], '--warmup-duration') / 1000,
       timeoutMs,
+      autoRegister: !values['no-auto'],
     });
   },
 };
@@ -82,11 +89,12 @@ interface LaunchPlan {
   warmupRequests: number | undefined;
   warmupDurationS: number | undefined;
   timeoutMs: number;
+  autoRegister: boolean;
 }
 
 async function launchAndCheckpoint(command: string[], imageDir: string, plan: LaunchPlan): Promise<number> {
   prepareImageDir(imageDir);
-  const app = await launchApp(command, { env: { [LAUNCH_ENV.engine]: 'criu', [LAUNCH_ENV.imageDir]: imageDir }, readyPipe: !plan.readyUrl });
+  const app = await launchApp(command, { env: { [LAUNCH_ENV.engine]: 'criu', [LAUNCH_ENV.imageDir]: imageDir, [LAUNCH_ENV.launcher]: 'checkpoint' }, readyPipe: !plan.readyUrl, autoRegister: plan.autoRegister });
   let ended = false;
   void app.exited.then(() => (ended = true), () => (ended = true));
   say(`started ${command.join(' ')} (pid ${app.pid})`);
@@ -97,7 +105,7 @@ async function launchAndCheckpoint(command: string[], imageDir: string, plan: La
     if (sent > 0) say(`warm-up: ${sent} requests`);
     const triggeredAt = Date.now();
     process.kill(app.pid, TRIGGER_SIGNAL);
-    const meta = await waitForImage(imageDir, () => !ended, plan.timeoutMs);
+    const meta = await waitForImage(imageDir, () => !ended, plan.timeoutMs, 'the app was stopped');
     const exit = await app.exited;
     await Promise.race([app.outputDone, new Promise((r) => setTimeout(r, 2000))]);
     printSummary(imageDir, meta, Date.now() - triggeredAt);
@@ -153,7 +161,7 @@ async function checkpointRunning(pid: number, imageDir: string, leaveRunning: bo
   const triggeredAt = Date.now();
   try {
     process.kill(pid, TRIGGER_SIGNAL);
-    const meta = await waitForImage(imageDir, () => isAlive(pid), timeoutMs);
+    const meta = await waitForImage(imageDir, () => isAlive(pid), timeoutMs, 'the app goes on');
     printSummary(imageDir, meta, Date.now() - triggeredAt);
     return 0;
   } finally {
@@ -163,16 +171,17 @@ async function checkpointRunning(pid: number, imageDir: string, leaveRunning: bo
 
 /**
  * Until crac.json is sealed (success), checkpoint-failed.json appears (the app
- * reported a failure and goes on) or the app is gone without an image.
+ * reported a failure; `afterFailure` says what becomes of the app) or the app
+ * is gone without an image.
  */
-async function waitForImage(dir: string, appAlive: () => boolean, timeoutMs: number): Promise<ImageMeta> {
+async function waitForImage(dir: string, appAlive: () => boolean, timeoutMs: number, afterFailure: string): Promise<ImageMeta> {
   const deadline = Date.now() + timeoutMs;
   let goneSince: number | undefined;
   while (Date.now() < deadline) {
     const image = readImageState(dir);
     if (image.state === 'sealed') return image.meta;
     const failure = readCheckpointFailure(dir);
-    if (failure !== undefined) throw new Error(`the checkpoint failed; the app goes on.\n${failure}`);
+    if (failure !== undefined) throw new Error(`the checkpoint failed; ${afterFailure}.\n${failure}`);
     if (appAlive()) {
       goneSince = undefined;
     } else {
