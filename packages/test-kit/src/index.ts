@@ -7,6 +7,7 @@ export { criuProblem, criuUsable } from './criu.js';
 export { type Deferred, deferred } from './deferred.js';
 export { restoreEnvAtTeardown, setEnv } from './env.js';
 export { closeServer } from './http/closeServer.js';
+export { firstAnswer, type RestoredCopy, restoreCopies, stopServing } from './http/restoredCopies.js';
 export { closedByServer, get, getJson, type Response } from './http/client.js';
 export { type LoadOptions, type LoadResult, runLoad } from './http/load.js';
 export { freePort, tryConnect } from './ports.js';
