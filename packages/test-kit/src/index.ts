@@ -8,6 +8,7 @@ export { type Deferred, deferred } from './deferred.js';
 export { dirListing } from './dirListing.js';
 export { restoreEnvAtTeardown, setEnv } from './env.js';
 export { closeServer } from './http/closeServer.js';
+export { firstAnswer, type RestoredCopy, restoreCopies, stopServing } from './http/restoredCopies.js';
 export { closedByServer, get, getJson, type Response } from './http/client.js';
 export { type LoadOptions, type LoadResult, runLoad } from './http/load.js';
 export { fillFilesystem, tmpfsDir, type TmpfsOptions } from './mounts.js';

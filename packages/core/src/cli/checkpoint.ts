@@ -16,7 +16,9 @@ const help = `Usage:
 
 Starts <command> ready to be checkpointed (CRAC_ENGINE=criu, CRAC_CHECKPOINT_TO=DIR,
 stdout/stderr as real pipes relayed to this terminal, io_uring blocked), waits until
-it is ready, warms it up, checkpoints it and prints a summary. With --pid, checkpoints
+it is ready, warms it up, checkpoints it and prints a summary. Every node:http, https,
+http2 and net server the app listens on is registered (the first one to listen makes
+the app ready) unless an adapter or the app registered it itself; see docs/zero-code.md. With --pid, checkpoints
 an app already running under "crac run" (or one that called installCheckpointTrigger()).
 
 Options:
@@ -26,6 +28,8 @@ Options:
   --ready-timeout S       seconds to wait for readiness (default 60)
 ${WARMUP_HELP}
   --timeout S             seconds to wait for the image (default 120)
+  --no-auto               do not register the app's servers: only what the app registers
+                          itself (and calls notifyReady() for, or --ready-url)
   --pid PID               checkpoint this running process instead of starting one
   --leave-running         with --pid: keep the process running after the dump (CRIU -R)
   -h, --help              this text
@@ -48,6 +52,7 @@ export const checkpointCommand: Command = {
         timeout: { type: 'string', default: '120' },
         pid: { type: 'string' },
         'leave-running': { type: 'boolean', default: false },
+        'no-auto': { type: 'boolean', default: false },
       },
     });
     if (!values.image) throw new UsageError('--image DIR is required');
@@ -55,6 +60,7 @@ export const checkpointCommand: Command = {
     const timeoutMs = seconds(values.timeout, '--timeout');
     if (values.pid !== undefined) {
       if (command.length > 0) throw new UsageError('give either --pid or a command after --, not both');
+      if (values['no-auto']) throw new UsageError('--no-auto goes with a command to start (or with crac run), not --pid');
       return checkpointRunning(positiveInt(values.pid, '--pid'), imageDir, values['leave-running'], timeoutMs);
     }
     if (command.length === 0) throw new UsageError('give the command to start after --, or --pid PID');
@@ -64,6 +70,7 @@ export const checkpointCommand: Command = {
       readyTimeoutMs: seconds(values['ready-timeout'], '--ready-timeout'),
       warmup: warmupPlan(values),
       timeoutMs,
+      autoRegister: !values['no-auto'],
     });
   },
 };
@@ -73,12 +80,13 @@ interface LaunchPlan {
   readyTimeoutMs: number;
   warmup: WarmupPlan;
   timeoutMs: number;
+  autoRegister: boolean;
 }
 
 async function launchAndCheckpoint(command: string[], imageDir: string, plan: LaunchPlan): Promise<number> {
   checkDumpPrivilege(process.geteuid?.(), 'this command (and so the app it would start)');
   prepareImageDir(imageDir);
-  const app = await launchApp(command, { env: { [LAUNCH_ENV.engine]: 'criu', [LAUNCH_ENV.imageDir]: imageDir }, readyPipe: !plan.readyUrl });
+  const app = await launchApp(command, { env: { [LAUNCH_ENV.engine]: 'criu', [LAUNCH_ENV.imageDir]: imageDir, [LAUNCH_ENV.launcher]: 'checkpoint' }, readyPipe: !plan.readyUrl, autoRegister: plan.autoRegister });
   let ended = false;
   void app.exited.then(() => (ended = true), () => (ended = true));
   say(`started ${command.join(' ')} (pid ${app.pid})`);
@@ -156,7 +164,8 @@ async function checkpointRunning(pid: number, imageDir: string, leaveRunning: bo
 
 /**
  * Until crac.json is sealed (success), checkpoint-failed.json appears (the app
- * reported a failure and goes on) or the app is gone without an image.
+ * reported a failure; `afterFailure` says what becomes of the app) or the app
+ * is gone without an image.
  */
 async function waitForImage(dir: string, appAlive: () => boolean, timeoutMs: number, afterFailure: string): Promise<ImageMeta> {
   const deadline = Date.now() + timeoutMs;

@@ -22,6 +22,8 @@ export interface LaunchOptions {
   env: Record<string, string>;
   /** Give the app a pipe on fd 3 (CRAC_READY_FD) for notifyReady(). */
   readyPipe: boolean;
+  /** Register every server the app listens on (false: --no-auto). */
+  autoRegister: boolean;
 }
 
 const PRELOAD = resolve(__dirname, '../launch/preload.js');
@@ -32,7 +34,7 @@ const PRELOAD = resolve(__dirname, '../launch/preload.js');
  * stderr are real pipes relayed to ours (never libuv's socketpairs, never an
  * IPC channel), stdin is /dev/null, io_uring_setup fails with ENOSYS (an
  * LD_PRELOAD library, inherited through the environment), and the checkpoint
- * trigger is preloaded. The app leads its own session: CRIU refuses a process
+ * trigger and the automatic registration of servers are preloaded. The app leads its own session: CRIU refuses a process
  * whose session leader is outside its PID namespace, as it is when this command
  * runs inside a container or sandbox that set up the session before the
  * namespace (signals reach the app through our forwarding instead).
@@ -48,6 +50,8 @@ export async function launchApp(command: string[], options: LaunchOptions): Prom
   const nodeOptions = [process.env.NODE_OPTIONS, `--require ${JSON.stringify(PRELOAD)}`].filter(Boolean).join(' ');
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, NODE_OPTIONS: nodeOptions, [LAUNCH_ENV.trigger]: 'signal' };
   env.LD_PRELOAD = withIoUringBlocker(process.env.LD_PRELOAD);
+  if (options.autoRegister) env[LAUNCH_ENV.autoRegister] = 'servers';
+  else delete env[LAUNCH_ENV.autoRegister];
   if (options.readyPipe) env[LAUNCH_ENV.readyFd] = String(READY_FD);
   else delete env[LAUNCH_ENV.readyFd];
 

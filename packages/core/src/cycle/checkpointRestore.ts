@@ -79,6 +79,9 @@ async function runCycle(options: CheckpointRestoreOptions): Promise<CheckpointRe
     openResources = await record.step('open-resource check', failures, async () => {
       const report = await checkOpenResources({ policyFile: plan.policyFile, allowFds: plan.allowFds });
       for (const warning of report.warnings) process.emitWarning(warning, 'CracOpenResourceWarning');
+      // emitWarning prints on the next tick: let that happen before the image is
+      // written, so the warning shows once at the checkpoint, not in every copy.
+      if (report.warnings.length > 0) await new Promise((resolve) => setImmediate(resolve));
       return report;
     });
   }

@@ -13,3 +13,4 @@ export { DEFAULT_LISTEN_ENV } from './listenEnv.js';
 export type { ListenEnv } from './listenEnv.js';
 export { formatAddress } from './listenAddress.js';
 export type { ListenAddress } from './listenAddress.js';
+export { installAutoRegistration } from './autoRegister.js';

@@ -1,13 +1,15 @@
 import { AsyncResource } from 'node:async_hooks';
-import type { Server } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
+import type { Server } from 'node:net';
 import { debuglog } from 'node:util';
 import type { Resource } from '../cycle/resource.js';
-import { trackConnections } from './connectionTracker.js';
 import type { InFlightRequest } from './connectionTracker.js';
-import { type DrainReport, drainServer, type DrainTimeoutPolicy } from './drain.js';
+import type { DrainReport, DrainTimeoutPolicy } from './drain.js';
 import { listenOn } from './listen.js';
 import { currentAddress, formatAddress, type ListenAddress } from './listenAddress.js';
 import { DEFAULT_LISTEN_ENV, type ListenEnv, type ListenEnvChange, listenEnvChange, type ListenEnvSnapshot, snapshotListenEnv } from './listenEnv.js';
+import { addServerClaim } from './serverClaims.js';
+import { drainByKind, trackServer } from './serverKind.js';
 
 const debug = debuglog('crac');
 
@@ -72,12 +74,18 @@ export interface ServerResourceOptions {
    */
   listenEnv?: ListenEnv;
   /**
+   * The server asked for port 0 (any free port): after a restore that does
+   * not move it, it listens on a new free port, so that copies of one image
+   * do not collide. Default: false, the recorded port.
+   */
+  anyPortAtRestore?: boolean;
+  /**
    * Other servers bound to the same port on other addresses (Fastify's extra
    * bindings for 'localhost'). They close and drain with the server and listen
    * again on their own host with its port; when the restore changes the host
    * they stay closed.
    */
-  extraBindings?: () => Iterable<Server>;
+  extraBindings?: () => Iterable<HttpServer>;
   /** Called with one report per closed server before the checkpoint. */
   onDrained?: (reports: DrainReport[]) => void;
   /** Called with the addresses listened on after the restore. */
@@ -91,9 +99,9 @@ export interface ServerResourceOptions {
  */
 export type ServerStatus = 'active' | 'draining' | 'checkpointed' | 'failed';
 
-export interface ServerResource extends Resource {
+export interface ServerResource<S extends Server = HttpServer> extends Resource {
   readonly name: string;
-  readonly server: Server;
+  readonly server: S;
   readonly status: ServerStatus;
   /** Where it listens; while checkpointed, where it listened. */
   readonly addresses: string[];
@@ -107,17 +115,27 @@ interface Binding {
 }
 
 /**
- * A Resource for a node:http (or https) server: before the checkpoint it stops
- * accepting, drains in-flight requests and closes; after the restore it listens
- * again on the same address, or on the PORT/HOST the restore environment gives.
+ * A Resource for a node:http, node:https, node:http2 or plain node:net
+ * server: before the checkpoint it stops accepting, drains in-flight requests
+ * (HTTP/2 streams, or for a plain server its connections) and closes; after
+ * the restore it listens again on the same address, or on the PORT/HOST the
+ * restore environment gives. Automatic registration (`crac run`, `crac
+ * checkpoint`) leaves a server with such a resource, and its extra bindings, to it.
  */
-export function createServerResource(server: Server, options: ServerResourceOptions = {}): ServerResource {
-  return new HttpServerResource(server, options);
+export function createServerResource<S extends Server = HttpServer>(server: S, options: ServerResourceOptions = {}): ServerResource<S> {
+  const resource = new NetServerResource(server, options);
+  addServerClaim(resource);
+  return resource;
 }
 
-class HttpServerResource implements ServerResource {
+/** The resource without the claim: what automatic registration makes for a server nobody registered. */
+export function createUnclaimedServerResource<S extends Server>(server: S, options: ServerResourceOptions): ServerResource<S> {
+  return new NetServerResource(server, options);
+}
+
+class NetServerResource<S extends Server> implements ServerResource<S> {
   readonly name: string;
-  readonly server: Server;
+  readonly server: S;
   readonly #options: ServerResourceOptions;
   readonly #listenEnv: ListenEnv;
   readonly #drainTimeoutMs: number;
@@ -131,9 +149,9 @@ class HttpServerResource implements ServerResource {
   #envAtCheckpoint: ListenEnvSnapshot = { port: undefined, host: undefined };
   #lastDrain: DrainReport[] | undefined;
 
-  constructor(server: Server, options: ServerResourceOptions) {
-    if (typeof server?.closeIdleConnections !== 'function') {
-      throw new TypeError('createServerResource() needs a node:http or node:https server (HTTP/2 servers are not supported)');
+  constructor(server: S, options: ServerResourceOptions) {
+    if (typeof server?.listen !== 'function' || typeof server.address !== 'function') {
+      throw new TypeError('createServerResource() needs a node:http, node:https, node:http2 or node:net server');
     }
     this.server = server;
     this.#options = options;
@@ -141,7 +159,11 @@ class HttpServerResource implements ServerResource {
     this.#listenEnv = options.listenEnv ?? DEFAULT_LISTEN_ENV;
     this.#drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
     this.#onDrainTimeout = drainTimeoutPolicy(options.onDrainTimeout);
-    trackConnections(server);
+    trackServer(server);
+  }
+
+  covers(server: Server): boolean {
+    return server === this.server || [...(this.#options.extraBindings?.() ?? [])].includes(server as HttpServer);
   }
 
   get status(): ServerStatus {
@@ -163,7 +185,7 @@ class HttpServerResource implements ServerResource {
     if (this.#closed.length === 0) return; // not listening: nothing to close, nothing to reopen
     this.#status = 'draining';
     // Every listener stops accepting in this tick; then they drain side by side.
-    const reports = await Promise.all(this.#closed.map(({ server, address }) => drainServer(server, address, this.#drainTimeoutMs, this.#onDrainTimeout)));
+    const reports = await Promise.all(this.#closed.map(({ server, address }) => drainByKind(server, address, this.#drainTimeoutMs, this.#onDrainTimeout)));
     this.#status = 'checkpointed';
     this.#lastDrain = reports;
     for (const r of reports) {
@@ -196,9 +218,13 @@ class HttpServerResource implements ServerResource {
 
   /** Listens on the recorded addresses, or where the restore moved them; collects failures in `errors`. */
   async #listenAgain(primary: Binding, extras: Binding[], change: ListenEnvChange, errors: Error[]): Promise<void> {
-    const listen = (binding: Binding, address: ListenAddress): Promise<void> =>
-      this.#appScope.runInAsyncScope(() => listenOn(binding.server, address)).catch((error: Error) => void errors.push(error));
-    await listen(primary, 'path' in primary.address ? primary.address : { host: change.host ?? primary.address.host, port: change.port ?? primary.address.port });
+    // A server that someone else (the app's own resource) listened again with is left as it is.
+    const listen = async (binding: Binding, address: ListenAddress): Promise<void> => {
+      if (binding.server.listening) return;
+      await this.#appScope.runInAsyncScope(() => listenOn(binding.server, address)).catch((error: Error) => void errors.push(error));
+    };
+    const recordedPort = this.#options.anyPortAtRestore ? 0 : undefined;
+    await listen(primary, 'path' in primary.address ? primary.address : { host: change.host ?? primary.address.host, port: change.port ?? recordedPort ?? primary.address.port });
     // Extra bindings are the old host name's other addresses: a new host leaves them closed.
     if (change.host !== undefined) return;
     const newPort = change.port === undefined ? undefined : (portOf(primary.server) ?? change.port);

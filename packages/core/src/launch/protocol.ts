@@ -17,6 +17,10 @@ export const LAUNCH_ENV = {
   leaveRunning: 'CRAC_LEAVE_RUNNING',
   /** 'signal': the preload installs the checkpoint trigger. */
   trigger: 'CRAC_TRIGGER',
+  /** 'checkpoint' under `crac checkpoint -- cmd`, which waits for the checkpoint and reports its failure. */
+  launcher: 'CRAC_LAUNCHER',
+  /** 'servers': the preload registers every server the app listens on (`--no-auto` leaves it unset). */
+  autoRegister: 'CRAC_AUTO',
   /** The descriptor of the ready pipe's write end. */
   readyFd: 'CRAC_READY_FD',
 } as const;

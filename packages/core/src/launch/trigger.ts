@@ -54,14 +54,20 @@ async function triggeredCheckpoint(): Promise<void> {
       process.stderr.write(`node-crac: the checkpoint was written, but afterRestore failed in the running original: ${message}\n`);
       return;
     }
-    process.stderr.write(`node-crac: triggered checkpoint failed: ${message}\n`);
-    if (imageDir) {
-      try {
-        markCheckpointFailed(imageDir, message);
-      } catch {
-        // no image directory to report into: the launcher sees the message on stderr
-      }
-    }
+    // A launcher that waits on the image directory (`crac checkpoint`) prints
+    // the failure it finds there; printing it here too would show it twice.
+    const launcherWaits = request.imageDir !== undefined || process.env[LAUNCH_ENV.launcher] === 'checkpoint';
+    if (!(imageDir && recordFailure(imageDir, message) && launcherWaits)) process.stderr.write(`node-crac: triggered checkpoint failed: ${message}\n`);
+  }
+}
+
+/** Leaves the failure in the image directory for the launcher; false when there is no directory to write to. */
+function recordFailure(imageDir: string, message: string): boolean {
+  try {
+    markCheckpointFailed(imageDir, message);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import { criuProblem, criuUsable } from '../criu.js';
-import { freePort, tryConnect } from '../ports.js';
-import { pidListeningOn, runCrac, type Started, startCrac, stopProcess } from '../processes.js';
+import { freePort } from '../ports.js';
+import { runCrac, startCrac, stopProcess } from '../processes.js';
 import { tempDir } from '../tempDir.js';
-import { get, type Response } from './client.js';
+import { get } from './client.js';
 import { runLoad } from './load.js';
+import { firstAnswer, stopServing } from './restoredCopies.js';
 
 /**
  * The app under test listens on 127.0.0.1:PORT and answers GET / with JSON
@@ -22,32 +23,6 @@ export interface EndToEndApp {
 
 // Below tap's 120 s per file, so that a hung checkpoint fails with its output.
 const CHECKPOINT_LIMIT_MS = 60_000;
-const ANSWER_LIMIT_MS = 30_000;
-
-/** GETs / until it answers 200, the process ends, or a bound on waiting passes. */
-async function firstAnswer(port: number, process: Started): Promise<Response> {
-  const deadline = Date.now() + ANSWER_LIMIT_MS;
-  while (Date.now() < deadline && process.child.exitCode === null && process.child.signalCode === null) {
-    try {
-      const response = await get(port, '/');
-      if (response.status === 200) return response;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`no answer on port ${port}; output so far:\n${process.output()}`);
-}
-
-/** Stops a `crac restore` or `crac run` and checks that its server went with it. */
-async function stopServing(t: Test, process: Started, port: number): Promise<void> {
-  await stopProcess(process);
-  const left = (await tryConnect(port)) === 'connected' ? pidListeningOn(port) : undefined;
-  if (left !== undefined) {
-    globalThis.process.kill(left, 'SIGKILL');
-    t.fail(`the app (pid ${left}) outlived its launcher and was killed by the test`);
-  }
-}
 
 /**
  * End to end with real CRIU: `crac checkpoint` then `crac restore` on a new
