@@ -9,6 +9,7 @@ import type { CheckpointRequest, Engine, EngineOutcome, RestorePayload } from '.
 import { dumpArgs } from './criuArgs.js';
 import { criuErrorHint, criuErrorLines, readCriuLog } from './criuLog.js';
 import { locateCriu } from './locate.js';
+import { missingCapabilities, PRIVILEGE_FIX, readPrivileges, seccompProblem } from './privileges.js';
 
 export interface CriuEngineOptions {
   /** CRIU binary; default: found by locateCriu() (CRAC_CRIU_PATH, PATH, the workspace cache). */
@@ -99,13 +100,15 @@ export function createCriuEngine(options: CriuEngineOptions = {}): Engine {
   };
 }
 
-/** The cause of a failed dump that CRIU's log does not give: not root, or a full filesystem. */
+/** The cause of a failed dump that CRIU's log does not give: missing privileges, or a full filesystem. */
 function dumpFailureCause(imageDir: string, log: string): string | undefined {
   const uid = process.geteuid?.();
-  const extra = process.env.CRAC_CRIU_DUMP_ARGS ?? '';
-  if (uid !== undefined && uid !== 0 && !/--unprivileged/.test(extra)) {
+  if (uid !== undefined && uid !== 0) {
     return `this process runs as uid ${uid}, not root: CRIU needs root to dump a process; run the app (crac run / crac checkpoint) as root`;
   }
+  const privileges = readPrivileges();
+  const lacking = [...missingCapabilities('checkpoint', privileges).map((c) => `${c.name} is not effective`), seccompProblem(privileges)].filter(Boolean);
+  if (lacking.length > 0) return `${lacking.join('; ')}; fix: ${PRIVILEGE_FIX}`;
   const free = freeBytes(imageDir);
   if (free !== undefined && free < 4 * 1024 * 1024) {
     return `the filesystem of ${imageDir} is full (${free} bytes free): free space there or choose another image directory; no partial image was kept`;

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, constants, lstatSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { trustedExecutable } from '../../trust/trustedExecutable.js';
+import { criuCheck } from './criuCheck.js';
 
 /** Where a CRIU candidate comes from, in the order they are tried. */
 export type CriuSource = 'CRAC_CRIU_PATH' | 'PATH' | 'sbin' | 'provisioned';
@@ -134,18 +135,6 @@ function criuVersion(path: string): string | undefined {
   }
 }
 
-/** Runs `criu check`; returns undefined when it passes, else its complaint. */
-export function criuCheck(path: string): string | undefined {
-  try {
-    execFileSync(path, ['check'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
-    return undefined;
-  } catch (error) {
-    const e = error as { stderr?: string; stdout?: string; message: string };
-    const text = `${e.stderr ?? ''}${e.stdout ?? ''}`.trim();
-    return text.split('\n').filter((l) => /error|fail|unsupported|not/i.test(l)).slice(0, 5).join('; ') || text || e.message;
-  }
-}
-
 /** Whether `path` (already accepted by trustedExecutable) is a CRIU >= 4 (and passes `criu check`, when asked). */
 function probeCriu(path: string, runCheck: boolean): { version: string } | { problem: string } {
   try {
@@ -157,8 +146,8 @@ function probeCriu(path: string, runCheck: boolean): { version: string } | { pro
   if (!version) return { problem: '`criu --version` failed' };
   if (Number(version.split('.')[0]) < MIN_CRIU_MAJOR) return { problem: `version ${version} is too old (>= ${MIN_CRIU_MAJOR}.0 needed)` };
   if (runCheck) {
-    const complaint = criuCheck(path);
-    if (complaint) return { problem: `\`criu check\` failed: ${complaint}` };
+    const { problems } = criuCheck(path);
+    if (problems.length > 0) return { problem: `\`criu check\` failed: ${problems.join('; ')}` };
   }
   return { version };
 }
