@@ -23,6 +23,7 @@ trap 'rm -rf "$context"' EXIT
   { cat "$context/deploy.log" >&2; echo "build-app-image: pnpm deploy of $package failed" >&2; exit 1; }
 rm -f "$context/deploy.log"
 cp "$node" "$context/node"
+cp "$root/deploy/probe.js" "$context/probe.js"
 mkdir -p "$context/criu/bin"
 cp -a "$criu_prefix" "$context/criu/root"
 lib=/opt/criu/root/usr/lib/x86_64-linux-gnu
