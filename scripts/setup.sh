@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One command from a fresh clone: installs everything (pnpm, dependencies, the
-# native addon, TypeScript build, a working CRIU, PostgreSQL and Redis running),
+# native addon, TypeScript build, a working CRIU, podman with a locally built base
+# image, PostgreSQL and Redis running),
 # then runs the main demo. `--no-demo` stops after the setup (used by .ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +27,10 @@ echo "setup: provisioning CRIU" >&2
 criu=$(bash scripts/provision-criu.sh | tail -1)
 echo "setup: CRIU at $criu" >&2
 node packages/core/bin/crac.js doctor || echo "setup: crac doctor reports the problems above" >&2
+echo "setup: provisioning podman and the base image of the deploy/ tests" >&2
+CONTAINERS_CONF=$(bash scripts/provision-podman.sh | tail -1)
+export CONTAINERS_CONF
+bash deploy/build-base-image.sh >/dev/null
 bash scripts/services.sh
 
 if [ "$demo" = 1 ]; then

@@ -4,6 +4,7 @@ import { constants, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { restoreArgs } from '../engines/criu/criuArgs.js';
+import { missingCapabilities, PRIVILEGE_FIX, readPrivileges, seccompProblem } from '../engines/criu/privileges.js';
 import { criuErrorHint, criuErrorLines, readCriuLogBounded } from '../engines/criu/criuLog.js';
 import { checkImageRunsHere } from '../image/imageChecks.js';
 import { freeBytes, readSealedImage } from '../image/imageDir.js';
@@ -260,7 +261,7 @@ async function restore(imageDir: string, payload: RestorePayload, options: Resto
   }
   if (failed) {
     const lines = criuErrorLines(log);
-    const hint = criuErrorHint(lines);
+    const hint = privilegeHint() ?? criuErrorHint(lines);
     process.stderr.write(
       [`crac restore: CRIU could not restore ${imageDir} (exit code ${code}); ${logNote}`, ...lines.map((l) => `  ${l}`), ...(hint ? [`Hint: ${hint}`] : [])].join('\n') + '\n',
     );
@@ -375,4 +376,11 @@ function stdioForApp(fd: 1 | 2, to: NodeJS.WriteStream, bridge: NativeBridge): {
 
 function signalNumber(signal: NodeJS.Signals | null): number {
   return signal ? constants.signals[signal] ?? 0 : 0;
+}
+
+/** What this restorer lacks of the privileges a restore needs, as a hint, or undefined. */
+function privilegeHint(): string | undefined {
+  const privileges = readPrivileges();
+  const lacking = [...missingCapabilities('restore', privileges).map((c) => `${c.name} is not effective (${c.without})`), seccompProblem(privileges)].filter(Boolean);
+  return lacking.length > 0 ? `${lacking.join('; ')}; fix: ${PRIVILEGE_FIX}` : undefined;
 }

@@ -10,6 +10,7 @@ import { dumpArgs } from './criuArgs.js';
 import { criuErrorHint, criuErrorLines, readCriuLog } from './criuLog.js';
 import { checkDumpPrivilege } from './dumpPrivilege.js';
 import { locateCriu } from './locate.js';
+import { missingCapabilities, PRIVILEGE_FIX, readPrivileges, seccompProblem } from './privileges.js';
 
 export interface CriuEngineOptions {
   /** CRIU binary; default: found by locateCriu() (CRAC_CRIU_PATH, PATH, the workspace cache). */
@@ -109,7 +110,7 @@ const FULL_BELOW_BYTES = 1024 * 1024;
 
 /**
  * The cause of a failed dump that CRIU's log may not give: a full filesystem
- * (its log is then often cut short before its errors), or no log at all.
+ * (its log is then often cut short before its errors), missing privileges, or no log at all.
  */
 function dumpFailureCause(imageDir: string, log: string, freeAtFailure: number | undefined, rssBytes: number): string | undefined {
   if (/No space left on device|Disk quota exceeded/.test(log) || (freeAtFailure !== undefined && freeAtFailure < FULL_BELOW_BYTES)) {
@@ -118,6 +119,10 @@ function dumpFailureCause(imageDir: string, log: string, freeAtFailure: number |
       `the filesystem of ${imageDir} filled up while the image was written (${free}the image of this process needs up to ` +
       `${(rssBytes / 1024 / 1024).toFixed(1)} MB, its resident memory): free space there or choose another image directory; no partial image was kept`
     );
+  }
+  const privileges = readPrivileges();
+  const lacking = [...missingCapabilities('checkpoint', privileges).map((c) => `${c.name} is not effective`), seccompProblem(privileges)].filter(Boolean);
+  if (lacking.length > 0) return `${lacking.join('; ')}; fix: ${PRIVILEGE_FIX}`;
   }
   if (log === '') return `CRIU exited before writing its log to ${imageDir}`;
   return undefined;

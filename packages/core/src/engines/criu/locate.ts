@@ -4,6 +4,7 @@ import { delimiter, join, resolve } from 'node:path';
 import { trustedExecutable } from '../../trust/trustedExecutable.js';
 import { currentBootId } from './bootId.js';
 import { knownCriu, rememberCriu } from './probeCache.js';
+import { criuCheck } from './criuCheck.js';
 
 /** Where a CRIU candidate comes from, in the order they are tried. */
 export type CriuSource = 'CRAC_CRIU_PATH' | 'PATH' | 'sbin' | 'provisioned';
@@ -136,18 +137,6 @@ function criuVersion(path: string): string | undefined {
   }
 }
 
-/** Runs `criu check`; returns undefined when it passes, else its complaint. */
-export function criuCheck(path: string): string | undefined {
-  try {
-    execFileSync(path, ['check'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
-    return undefined;
-  } catch (error) {
-    const e = error as { stderr?: string; stdout?: string; message: string };
-    const text = `${e.stderr ?? ''}${e.stdout ?? ''}`.trim();
-    return text.split('\n').filter((l) => /error|fail|unsupported|not/i.test(l)).slice(0, 5).join('; ') || text || e.message;
-  }
-}
-
 /**
  * Whether `path` (already accepted by trustedExecutable) is a CRIU >= 4 (and passes `criu check`, when asked).
  * The answers are remembered per binary identity (probeCache.ts): a binary seen before runs nothing.
@@ -167,9 +156,9 @@ function probeCriu(path: string, runCheck: boolean): { version: string } | { pro
   }
   const boot = currentBootId();
   if (runCheck && known?.checkedBoot !== boot) {
-    const complaint = criuCheck(path);
-    rememberCriu(path, complaint ? { version } : { version, checkedBoot: boot });
-    if (complaint) return { problem: `\`criu check\` failed: ${complaint}` };
+    const { problems } = criuCheck(path);
+    rememberCriu(path, problems.length > 0 ? { version } : { version, checkedBoot: boot });
+    if (problems.length > 0) return { problem: `\`criu check\` failed: ${problems.join('; ')}` };
   } else {
     rememberCriu(path, known ?? { version });
   }
