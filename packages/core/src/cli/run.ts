@@ -26,15 +26,18 @@ export const runCommand: Command = {
     const { options, command } = splitAtDashDash(argv);
     const { values } = parseArgs({ args: options, options: { image: { type: 'string' } } });
     if (command.length === 0) throw new UsageError('give the command to start after --');
-    const env: Record<string, string> = { [LAUNCH_ENV.engine]: 'criu' };
-    if (values.image) env[LAUNCH_ENV.imageDir] = resolve(values.image);
-    const app = await launchApp(command, { env, readyPipe: false });
-    say(`started ${command.join(' ')} (pid ${app.pid}); checkpoint it with: crac checkpoint --pid ${app.pid} --image DIR`);
-    const stopForwarding = forwardSignals(app);
-    const exit = await app.exited;
-    stopForwarding();
-    await Promise.race([app.outputDone, new Promise((r) => setTimeout(r, 2000))]);
-    if (exit.signal === 'SIGKILL') say('the app was ended by SIGKILL (CRIU ends a checkpointed app this way)');
-    return exit.code ?? 128 + (exit.signal ? constants.signals[exit.signal] : 0);
+    return runApp(command, values.image ? { [LAUNCH_ENV.imageDir]: resolve(values.image) } : {});
   },
 };
+
+/** Starts `command` as `crac run` does (with `env` added) and waits for it; resolves to its exit code. */
+export async function runApp(command: string[], env: Record<string, string>): Promise<number> {
+  const app = await launchApp(command, { env: { [LAUNCH_ENV.engine]: 'criu', ...env }, readyPipe: false });
+  say(`started ${command.join(' ')} (pid ${app.pid}); checkpoint it with: crac checkpoint --pid ${app.pid} --image DIR`);
+  const stopForwarding = forwardSignals(app);
+  const exit = await app.exited;
+  stopForwarding();
+  await Promise.race([app.outputDone, new Promise((r) => setTimeout(r, 2000))]);
+  if (exit.signal === 'SIGKILL') say('the app was ended by SIGKILL (CRIU ends a checkpointed app this way)');
+  return exit.code ?? 128 + (exit.signal ? constants.signals[exit.signal] : 0);
+}
