@@ -27,7 +27,7 @@ export const exportCommand: Command = {
     if (!values.output) throw new UsageError(`-o ARCHIVE is required (NAME.tar.zst${zstdAvailable() ? '' : ', which needs zstd,'} or NAME.tar.gz)`);
     const result = await exportImage(resolve(positionals[0]!), resolve(values.output));
     process.stdout.write(
-      `${result.archive}: ${result.files} files, ${(result.bytes / 1024 / 1024).toFixed(1)} MB\n` +
+      `${result.archive}: ${result.files} image files and crac.json, ${(result.bytes / 1024 / 1024).toFixed(1)} MB\n` +
         `sha256 ${result.sha256} (written to ${digestFileOf(result.archive)})\n` +
         `Import with: crac import ${result.archive} -o DIR --sha256 ${result.sha256}\n`,
     );

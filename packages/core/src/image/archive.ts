@@ -77,7 +77,7 @@ export async function exportImage(dir: string, archive: string): Promise<ExportR
   }
   const sha256 = digest.digest('hex');
   writeDigestFile(archive, sha256);
-  return { archive, sha256, bytes, files: names.length };
+  return { archive, sha256, bytes, files: names.length - 1 };
 }
 
 /** The tar stream of `names` in `dir`, each read without following a link. */
@@ -162,7 +162,7 @@ export interface ArchiveCheck {
 export async function verifyArchive(archive: string, expected: ExpectedDigest | undefined): Promise<ArchiveCheck> {
   const { meta, sha256 } = await readArchive(archive, expected, () => undefined);
   const files = meta.files ?? {};
-  return { sha256, files: Object.keys(files).length + 1, bytes: Object.values(files).reduce((sum, f) => sum + f.size, 0), checkedAgainst: expected };
+  return { sha256, files: Object.keys(files).length, bytes: Object.values(files).reduce((sum, f) => sum + f.size, 0), checkedAgainst: expected };
 }
 
 /**
@@ -201,7 +201,7 @@ export async function importArchive(archive: string, outDir: string, expected: E
     checkImageFiles(staging, meta);
     if (existed) rmdirSync(outDir);
     renameSync(staging, outDir);
-    return { sha256: result.sha256, files: Object.keys(meta.files ?? {}).length + 1, bytes: meta.imageSizeBytes ?? 0, checkedAgainst: expected };
+    return { sha256: result.sha256, files: Object.keys(meta.files ?? {}).length, bytes: meta.imageSizeBytes ?? 0, checkedAgainst: expected };
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     throw error;
