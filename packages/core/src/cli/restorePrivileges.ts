@@ -5,12 +5,12 @@ const NEEDED: [name: string, bit: bigint][] = [
   ['CAP_SYS_ADMIN', 21n],
   ['CAP_SYS_PTRACE', 19n],
 ];
-const CAP_CHECKPOINT_RESTORE = 40n;
 
 /**
  * Why this process cannot restore an image, or undefined when it can: a
  * restore runs CRIU in a new PID and mount namespace (CAP_SYS_ADMIN) and
- * lets it take over processes (CAP_SYS_PTRACE). Judged by the effective
+ * lets it take over processes (CAP_SYS_PTRACE); CAP_SYS_ADMIN also covers
+ * CRIU's own need for CAP_CHECKPOINT_RESTORE. Judged by the effective
  * capabilities, not the uid: root in a container may lack them.
  */
 export function restorePrivilegeProblem(status = readFileSync('/proc/self/status', 'utf8')): string | undefined {
@@ -20,7 +20,7 @@ export function restorePrivilegeProblem(status = readFileSync('/proc/self/status
   if (missing.length === 0) return undefined;
   const uid = process.geteuid?.() ?? 0;
   return (
-    `restoring needs ${missing.join(' and ')}${has(CAP_CHECKPOINT_RESTORE) ? '' : ' (and CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN for CRIU)'}, ` +
+    `restoring needs ${missing.join(' and ')}, ` +
     `which this process (uid ${uid}) does not have: run it as root, or grant the container those capabilities`
   );
 }
