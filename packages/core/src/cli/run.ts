@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type Command, say, splitAtDashDash, UsageError } from './command.js';
-import { forwardSignals, launchApp } from './launchApp.js';
+import { forwardSignals, launchApp, type LaunchedApp } from './launchApp.js';
 import { LAUNCH_ENV } from '../launch/protocol.js';
 
 const help = `Usage: crac run [--image DIR] -- <command...>
@@ -30,11 +30,18 @@ export const runCommand: Command = {
   },
 };
 
+/** What a caller of runApp does alongside the app: `whileRunning` is started once it runs, not awaited. */
+export interface RunOptions {
+  readyPipe?: boolean;
+  whileRunning?: (app: LaunchedApp) => Promise<void>;
+}
+
 /** Starts `command` as `crac run` does (with `env` added) and waits for it; resolves to its exit code. */
-export async function runApp(command: string[], env: Record<string, string>): Promise<number> {
-  const app = await launchApp(command, { env: { [LAUNCH_ENV.engine]: 'criu', ...env }, readyPipe: false });
+export async function runApp(command: string[], env: Record<string, string>, options: RunOptions = {}): Promise<number> {
+  const app = await launchApp(command, { env: { [LAUNCH_ENV.engine]: 'criu', ...env }, readyPipe: options.readyPipe ?? false });
   say(`started ${command.join(' ')} (pid ${app.pid}); checkpoint it with: crac checkpoint --pid ${app.pid} --image DIR`);
   const stopForwarding = forwardSignals(app);
+  void options.whileRunning?.(app);
   const exit = await app.exited;
   stopForwarding();
   await Promise.race([app.outputDone, new Promise((r) => setTimeout(r, 2000))]);

@@ -11,9 +11,11 @@ import { type Command, say, splitAtDashDash, UsageError } from './command.js';
 import { collectEnv } from './envFile.js';
 import { restore } from './restore.js';
 import { restorePrivilegeProblem } from './restorePrivileges.js';
+import type { LaunchedApp } from './launchApp.js';
 import { runApp } from './run.js';
+import { saveColdImage } from './saveColdImage.js';
 
-const help = `Usage: crac start --image DIR [--env K=V | --env K ...] [--env-file FILE] [--verify] -- <command...>
+const help = `Usage: crac start --image DIR [--env K=V | --env K ...] [--env-file FILE] [--verify] [--save] -- <command...>
 
 Restores the image in DIR when it can run here (as crac restore does), and
 otherwise starts <command> cold (as crac run does), saying why on stderr: no
@@ -32,6 +34,11 @@ Options:
   --env-file FILE  K=V lines; FILE must be yours or root's and writable by nobody else
   --verify         check the SHA-256 of every image file before restoring
   --resume-timeout S  as in crac restore (default 30)
+  --save           when started cold: once the app is ready (notifyReady(), or --ready-url),
+                   checkpoint it without stopping it (leave running) and put that image in
+                   DIR, so that the next crac start restores; a failure is told, the app goes on
+  --ready-url URL  with --save: ready once GET URL answers (< 500)
+  --ready-timeout S  with --save: seconds to wait for readiness (default 60)
   -h, --help       this text`;
 
 export const startCommand: Command = {
@@ -47,17 +54,25 @@ export const startCommand: Command = {
         'env-file': { type: 'string', multiple: true, default: [] },
         verify: { type: 'boolean', default: false },
         'resume-timeout': { type: 'string', default: '30' },
+        save: { type: 'boolean', default: false },
+        'ready-url': { type: 'string' },
+        'ready-timeout': { type: 'string', default: '60' },
       },
     });
     if (!values.image) throw new UsageError('--image DIR is required');
     if (command.length === 0) throw new UsageError('give the command that starts the app cold after --');
     const resumeTimeoutS = Number(values['resume-timeout']);
     if (!Number.isFinite(resumeTimeoutS) || resumeTimeoutS <= 0) throw new UsageError(`--resume-timeout wants a number of seconds, got "${values['resume-timeout']}"`);
+    const readyTimeoutS = Number(values['ready-timeout']);
+    if (!Number.isFinite(readyTimeoutS) || readyTimeoutS <= 0) throw new UsageError(`--ready-timeout wants a number of seconds, got "${values['ready-timeout']}"`);
+    if (!values.save && values['ready-url'] !== undefined) throw new UsageError('--ready-url goes with --save');
     const imageDir = resolve(values.image);
     const env = collectEnv(values['env-file'], values.env);
+    const savePlan = { readyUrl: values['ready-url'], readyTimeoutMs: readyTimeoutS * 1000 };
     const cold = (reason: string): Promise<number> => {
       say(`starting cold: ${reason}`);
-      return runApp(command, { [LAUNCH_ENV.imageDir]: imageDir, ...env });
+      const save = values.save ? { readyPipe: !savePlan.readyUrl, whileRunning: (app: LaunchedApp) => saveColdImage(app, imageDir, savePlan) } : {};
+      return runApp(command, { [LAUNCH_ENV.imageDir]: imageDir, ...env }, save);
     };
 
     const reason = whyNotRestorable(imageDir, values.verify);

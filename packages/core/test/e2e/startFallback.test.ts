@@ -1,5 +1,5 @@
-import { appendFileSync, chmodSync, copyFileSync, cpSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, chmodSync, copyFileSync, cpSync, existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import t, { type Test } from 'tap';
 import { CRAC_BIN, criuUsable, freePort, getJson, leftOver, newToken, runCrac, startCrac, startNode, type Started, stopProcess, tempDir } from '@node-crac/test-kit';
 import { manifestDigest } from '../../src/image/imageIntegrity.js';
@@ -123,5 +123,47 @@ t.test('crac start: restores when it can, else starts cold and says why', async 
     t.equal(meta.node.execPath, node, 'the image names the copy that ran it');
     appendFileSync(node, 'patched');
     await startsCold(t, start(t, imageDir), `the Node binary ${node} changed since the checkpoint`);
+  });
+});
+
+t.test('crac start --save: the cold-started app is checkpointed without stopping, and the next start restores it', async (t) => {
+  if (!criuUsable(t)) return;
+  const port = await freePort();
+  const token = newToken(t);
+  const imageDir = join(tempDir(t, 'crac-save-'), 'image');
+  const start = (t: Test, options: string[] = [], appToken = token): Started =>
+    startCrac(t, ['start', '--image', imageDir, '--save', ...options, '--', process.execPath, FIXTURE, appToken], { PORT: String(port) });
+
+  await t.test('a readiness that never comes: told, nothing saved, the app goes on', async (t) => {
+    const own = newToken(t);
+    const run = start(t, ['--ready-url', `http://127.0.0.1:${await freePort()}/`, '--ready-timeout', '1'], own);
+    await run.waitFor(/no image of the cold-started app was saved: .*; the app goes on/);
+    await run.waitFor(new RegExp(`listening ${port}`));
+    t.equal((await getJson(port)).testVar, null, 'the cold app serves');
+    t.notOk(existsSync(imageDir), 'no image directory');
+    t.same(readdirSync(dirname(imageDir)), [], 'and no staging directory');
+    await stopProcess(run);
+    t.same(await leftOver(own), []);
+  });
+
+  let state: unknown;
+  await t.test('saved once the app is ready, while it serves', async (t) => {
+    const run = start(t);
+    await run.waitFor(/crac: starting cold: no usable image/);
+    await run.waitFor(new RegExp(`saved an image of the cold-started app to ${imageDir}: the next crac start restores it`));
+    state = (await getJson(port)).state;
+    t.match(run.output(), new RegExp(`state ${state}`), 'the app that was saved is the one still serving');
+    t.same(readdirSync(dirname(imageDir)), ['image'], 'the staging directory became the image');
+    await stopProcess(run);
+    t.same(await leftOver(token), []);
+  });
+
+  await t.test('the next start restores it', async (t) => {
+    const run = start(t);
+    await run.waitFor(new RegExp(`listening ${port}`));
+    t.match(run.output(), `crac: restoring ${imageDir}`);
+    t.equal((await getJson(port)).state, state, 'the saved app, restored');
+    await stopProcess(run);
+    t.same(await leftOver(token), []);
   });
 });
