@@ -238,7 +238,13 @@ async function readArchive(archive: string, expected: ExpectedDigest | undefined
     closeSync(fd);
     throw new ImageError(`${archive} is not an image archive: neither zstd nor gzip data (crac export writes NAME.tar.zst or NAME.tar.gz)`);
   }
-  const codec = decompressor(compression);
+  let codec: ReturnType<typeof decompressor>;
+  try {
+    codec = decompressor(compression);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
   const digest = createHash('sha256');
   const reader = new MemberReader(archive, open);
   try {
