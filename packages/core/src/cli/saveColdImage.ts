@@ -1,11 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { checkAncestors } from '../trust/trustedPath.js';
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import { createStagingDir } from '../image/stagingDir.js';
 import { checkpointRunning, waitUntilReady } from './checkpoint.js';
 import { say } from './command.js';
 import type { LaunchedApp } from './launchApp.js';
 
-const IMAGE_DIR_FIX = 'choose an image directory inside directories that only you and root can write to (such as /var/lib/node-crac)';
 const SAVE_TIMEOUT_MS = 120_000;
 
 export interface SavePlan {
@@ -26,9 +24,7 @@ export async function saveColdImage(app: LaunchedApp, imageDir: string, plan: Sa
   let staging: string | undefined;
   try {
     await waitUntilReady(app, plan, () => !ended);
-    checkAncestors(imageDir, { allowStickyRoot: true }, IMAGE_DIR_FIX);
-    mkdirSync(dirname(imageDir), { recursive: true, mode: 0o700 });
-    staging = mkdtempSync(join(dirname(imageDir), `.${basename(imageDir)}.saving-`));
+    staging = createStagingDir(imageDir, 'saving');
     await checkpointRunning(app.pid, staging, true, SAVE_TIMEOUT_MS, false);
     replaceImage(staging, imageDir);
     say(`saved an image of the cold-started app to ${imageDir}: the next crac start restores it`);

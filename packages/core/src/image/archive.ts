@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, createReadStream, createWriteStream, existsSync, fstatSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmdirSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, createReadStream, createWriteStream, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmdirSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { checkAncestors, checkOwnDirectory } from '../trust/trustedPath.js';
+import { checkOwnDirectory } from '../trust/trustedPath.js';
 import { compressionOfBytes, compressionOfName, compressor, decompressor, type Compression } from './archiveCodec.js';
 import { explainWriteError, readSealedImage } from './imageDir.js';
 import { checkImageFiles, manifestDigest, verifyImageContent } from './imageIntegrity.js';
 import { IMAGE_META_FILE, ImageError, type ImageMeta } from './imageMeta.js';
+import { createStagingDir, IMAGE_DIR_FIX } from './stagingDir.js';
 import { BLOCK, describeTarType, END_OF_ARCHIVE, fileHeader, padding, parseHeader } from './tarFormat.js';
 
 /**
@@ -23,7 +24,6 @@ import { BLOCK, describeTarType, END_OF_ARCHIVE, fileHeader, padding, parseHeade
 /** The digest file written beside an archive. */
 export const digestFileOf = (archive: string): string => `${archive}.sha256`;
 
-const IMAGE_DIR_FIX = 'choose an image directory inside directories that only you and root can write to (such as /var/lib/node-crac)';
 // CRIU's files are named like pages-1.img, core-1234.img; nothing else goes into an archive.
 const MEMBER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const MAX_META_BYTES = 16 * 1024 * 1024;
@@ -172,23 +172,12 @@ export async function verifyArchive(archive: string, expected: ExpectedDigest | 
  * the image's own record checked out. A failed import leaves nothing.
  */
 export async function importArchive(archive: string, outDir: string, expected: ExpectedDigest | undefined): Promise<ArchiveCheck> {
-  checkAncestors(outDir, { allowStickyRoot: true }, IMAGE_DIR_FIX);
   const existed = existsSync(outDir) || isLink(outDir);
   if (existed) {
     checkOwnDirectory(outDir, IMAGE_DIR_FIX);
     if (readdirSync(outDir).length > 0) throw new ImageError(`${outDir} is not empty: import into a new directory (or an empty one)`);
   }
-  try {
-    mkdirSync(dirname(outDir), { recursive: true, mode: 0o700 });
-  } catch (error) {
-    throw explainWriteError(error, `create ${dirname(outDir)}`, outDir);
-  }
-  let staging: string;
-  try {
-    staging = mkdtempSync(join(dirname(outDir), `.${basename(outDir)}.import-`));
-  } catch (error) {
-    throw explainWriteError(error, `create a directory beside ${outDir}`, outDir);
-  }
+  const staging = createStagingDir(outDir, 'import');
   try {
     const result = await readArchive(archive, expected, (name) => {
       try {

@@ -151,6 +151,8 @@ t.test('crac start --save: the cold-started app is checkpointed without stopping
     const run = start(t);
     await run.waitFor(/crac: starting cold: no usable image/);
     await run.waitFor(new RegExp(`saved an image of the cold-started app to ${imageDir}: the next crac start restores it`));
+    // The app's server closed for the dump (beforeCheckpoint) and listens again after it.
+    await run.waitFor(new RegExp(`listening ${port}[\\s\\S]*listening ${port}`));
     state = (await getJson(port)).state;
     t.match(run.output(), new RegExp(`state ${state}`), 'the app that was saved is the one still serving');
     t.same(readdirSync(dirname(imageDir)), ['image'], 'the staging directory became the image');
