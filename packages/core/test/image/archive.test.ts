@@ -179,4 +179,10 @@ t.test('the output directory must be new or empty, and ours', async (t) => {
   await t.rejects(importArchive(archive, join(open, 'image'), undefined), /open \(owner root, mode 0777\) is writable by every user/, 'a directory others can write is refused');
   t.same(readdirSync(open), [], 'and nothing was written there');
   await t.rejects(exportImage(join(root, 'missing'), join(root, 'x.tar.gz')), ImageError, 'no image to export');
+  const pages = join(dir, 'pages-1.img');
+  const bytes = readFileSync(pages);
+  bytes[10] ^= 0xff;
+  writeFileSync(pages, bytes);
+  await t.rejects(exportImage(dir, join(root, 'damaged.tar.gz')), /pages-1\.img differs from the image as it was sealed/, 'a damaged image is not exported');
+  t.notOk(existsSync(join(root, 'damaged.tar.gz')), 'and no archive is written');
 });
