@@ -115,7 +115,8 @@ async function launchAndCheckpoint(command: string[], imageDir: string, plan: La
   }
 }
 
-async function waitUntilReady(app: LaunchedApp, plan: LaunchPlan, running: () => boolean): Promise<void> {
+/** Until the app is ready (notifyReady() or the ready URL), or an error when it ended first or took too long. */
+export async function waitUntilReady(app: LaunchedApp, plan: Pick<LaunchPlan, 'readyUrl' | 'readyTimeoutMs'>, running: () => boolean): Promise<void> {
   const endedEarly = (exit: { code: number | null; signal: NodeJS.Signals | null }): Error =>
     new Error(`the app ended (${exit.signal ?? `exit code ${exit.code}`}) before it was ready`);
   const ended = app.exited.then((exit) => {
@@ -141,7 +142,8 @@ async function waitUntilReady(app: LaunchedApp, plan: LaunchPlan, running: () =>
   }
 }
 
-async function checkpointRunning(pid: number, imageDir: string, leaveRunning: boolean, timeoutMs: number): Promise<number> {
+/** Checkpoints a running app through its trigger; resolves once the image is sealed, throws when it failed (the app goes on). */
+export async function checkpointRunning(pid: number, imageDir: string, leaveRunning: boolean, timeoutMs: number, summary = true): Promise<number> {
   if (!catchesTriggerSignal(pid)) {
     throw new Error(`process ${pid} has no checkpoint trigger (${TRIGGER_SIGNAL} would kill it): start it with "crac run", or call installCheckpointTrigger() from node-crac`);
   }
@@ -155,7 +157,7 @@ async function checkpointRunning(pid: number, imageDir: string, leaveRunning: bo
   try {
     process.kill(pid, TRIGGER_SIGNAL);
     const meta = await waitForImage(imageDir, () => isAlive(pid), timeoutMs, 'the app goes on');
-    printSummary(imageDir, meta, Date.now() - triggeredAt);
+    if (summary) printSummary(imageDir, meta, Date.now() - triggeredAt);
     return 0;
   } finally {
     rmSync(requestPath, { force: true });

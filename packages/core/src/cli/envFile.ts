@@ -1,4 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { checkAncestors, checkOwnFile } from '../trust/trustedPath.js';
 import { UsageError } from './command.js';
 
@@ -36,4 +37,25 @@ function unquote(value: string): string {
   const quote = value[0];
   if ((quote === '"' || quote === "'") && value.length >= 2 && value.endsWith(quote)) return value.slice(1, -1);
   return value;
+}
+
+/**
+ * The environment `--env-file FILE`, `--env K=V` and `--env K` (K's value in
+ * this command's own environment) give a restored or started app; later ones win.
+ */
+export function collectEnv(files: string[], pairs: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const file of files) Object.assign(env, readEnvFile(resolve(file)));
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq === 0) throw new UsageError(`--env wants K=V or K, got "${pair}"`);
+    if (eq > 0) {
+      env[pair.slice(0, eq)] = pair.slice(eq + 1);
+      continue;
+    }
+    const value = process.env[pair];
+    if (value === undefined) throw new UsageError(`--env ${pair}: ${pair} is not set in this command's environment (set it, or pass --env ${pair}=VALUE)`);
+    env[pair] = value;
+  }
+  return env;
 }

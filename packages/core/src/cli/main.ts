@@ -25,9 +25,24 @@ const commands: { name: string; summary: string; load(): Command }[] = [
     load: () => (require('./restore.js') as typeof import('./restore.js')).restoreCommand,
   },
   {
+    name: 'start',
+    summary: 'restore an image when it can run here, else start the app cold and say why (for containers)',
+    load: () => (require('./start.js') as typeof import('./start.js')).startCommand,
+  },
+  {
     name: 'verify',
     summary: 'check an image against its manifest (ownership, modes, sizes, SHA-256 of every file)',
     load: () => (require('./verify.js') as typeof import('./verify.js')).verifyCommand,
+  },
+  {
+    name: 'export',
+    summary: 'write an image to one archive (.tar.zst or .tar.gz) with its SHA-256, to move it to another host',
+    load: () => (require('./export.js') as typeof import('./export.js')).exportCommand,
+  },
+  {
+    name: 'import',
+    summary: 'extract an archive from crac export into a new image directory, checking every digest',
+    load: () => (require('./import.js') as typeof import('./import.js')).importCommand,
   },
 ];
 

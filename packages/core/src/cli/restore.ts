@@ -7,11 +7,12 @@ import { restoreArgs } from '../engines/criu/criuArgs.js';
 import { missingCapabilities, PRIVILEGE_FIX, readPrivileges, seccompProblem } from '../engines/criu/privileges.js';
 import { criuErrorHint, criuErrorLines, readCriuLogBounded } from '../engines/criu/criuLog.js';
 import { checkImageRunsHere } from '../image/imageChecks.js';
+import { checkAppUnchanged, hostDifferences } from '../image/compatibility.js';
 import { freeBytes, readSealedImage } from '../image/imageDir.js';
 import { RESTORE_FAILED_EXIT_CODE } from '../resumed/restoreFailure.js';
 import { checkImageFiles, verifyImageContent } from '../image/imageIntegrity.js';
 import { createPrivateTempDir } from '../trust/privateTemp.js';
-import { readEnvFile } from './envFile.js';
+import { collectEnv } from './envFile.js';
 import { locateCriu } from '../engines/criu/locate.js';
 import { planKdatCache } from '../engines/criu/kdatCache.js';
 import type { RestorePayload } from '../engines/engine.js';
@@ -70,19 +71,7 @@ export const restoreCommand: Command = {
     });
     if (positionals.length !== 1) throw new UsageError('give exactly one image directory');
     const imageDir = resolve(positionals[0]!);
-    const env: Record<string, string> = {};
-    for (const file of values['env-file']) Object.assign(env, readEnvFile(resolve(file)));
-    for (const pair of values.env) {
-      const eq = pair.indexOf('=');
-      if (eq === 0) throw new UsageError(`--env wants K=V or K, got "${pair}"`);
-      if (eq > 0) {
-        env[pair.slice(0, eq)] = pair.slice(eq + 1);
-        continue;
-      }
-      const value = process.env[pair];
-      if (value === undefined) throw new UsageError(`--env ${pair}: ${pair} is not set in this command's environment (set it, or pass --env ${pair}=VALUE)`);
-      env[pair] = value;
-    }
+    const env = collectEnv(values['env-file'], values.env);
     const resumeTimeoutS = Number(values['resume-timeout']);
     if (!Number.isFinite(resumeTimeoutS) || resumeTimeoutS <= 0) throw new UsageError(`--resume-timeout wants a number of seconds, got "${values['resume-timeout']}"`);
     return restore(
@@ -93,24 +82,29 @@ export const restoreCommand: Command = {
   },
 };
 
-interface RestoreOptions {
+export interface RestoreOptions {
   keepLog: boolean;
   keepFailed: boolean;
   verify: boolean;
   resumeTimeoutMs: number;
+  /** When CRIU could not restore the image (nothing of it ran): start the app another way (crac start). */
+  coldStart?: () => Promise<number>;
 }
 
 // CRIU can loop on a damaged image and write ~47 MB/s of log: past this it is stopped.
 const DEFAULT_LOG_LIMIT_MB = 64;
 const MONITOR_INTERVAL_MS = 25;
 
-async function restore(imageDir: string, payload: RestorePayload, options: RestoreOptions): Promise<number> {
+/** Restores `imageDir` in the foreground; resolves to the exit code to mirror. */
+export async function restore(imageDir: string, payload: RestorePayload, options: RestoreOptions): Promise<number> {
   const { keepLog } = options;
   const meta = readSealedImage(imageDir);
   if (options.verify) verifyImageContent(imageDir, meta);
   else checkImageFiles(imageDir, meta);
   checkImageRunsHere(meta);
+  checkAppUnchanged(meta);
   const criu = locateCriu();
+  for (const difference of hostDifferences(meta, criu.version)) say(`note: ${difference}`);
   const helper = restoreHelperPath();
   const bridge = loadBridge();
   const logLimit = logLimitBytes();
@@ -241,7 +235,7 @@ async function restore(imageDir: string, payload: RestorePayload, options: Resto
       `CRIU wrote over ${logLimit / 1024 / 1024} MB of log restoring ${imageDir} without finishing and was stopped (a damaged image can make it loop); ` +
         `check the image with "crac verify ${imageDir}" or checkpoint again (CRAC_CRIU_LOG_LIMIT_MB raises the limit); ${logNote}`,
     );
-    return 1;
+    return options.coldStart ? options.coldStart() : 1;
   }
   if (stopped === 'unattached') {
     say(
@@ -257,7 +251,7 @@ async function restore(imageDir: string, payload: RestorePayload, options: Resto
         `it is not blocked on the status pipe that ${join(imageDir, 'crac.json')} names (inode ${meta.statusPipe.inode}), ` +
         `so that record may not belong to these CRIU files: checkpoint again (--resume-timeout S waits longer); ${logNote}`,
     );
-    return 1;
+    return options.coldStart ? options.coldStart() : 1;
   }
   if (failed) {
     const lines = criuErrorLines(log);
@@ -265,6 +259,7 @@ async function restore(imageDir: string, payload: RestorePayload, options: Resto
     process.stderr.write(
       [`crac restore: CRIU could not restore ${imageDir} (exit code ${code}); ${logNote}`, ...lines.map((l) => `  ${l}`), ...(hint ? [`Hint: ${hint}`] : [])].join('\n') + '\n',
     );
+    if (options.coldStart) return options.coldStart();
     return code === 0 ? 1 : code;
   }
   if (code === RESTORE_FAILED_EXIT_CODE) {

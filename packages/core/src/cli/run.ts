@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type Command, say, splitAtDashDash, UsageError } from './command.js';
-import { forwardSignals, launchApp } from './launchApp.js';
+import { forwardSignals, launchApp, type LaunchedApp } from './launchApp.js';
 import { LAUNCH_ENV } from '../launch/protocol.js';
 
 const help = `Usage: crac run [--image DIR] [--no-auto] -- <command...>
@@ -30,15 +30,27 @@ export const runCommand: Command = {
     const { options, command } = splitAtDashDash(argv);
     const { values } = parseArgs({ args: options, options: { image: { type: 'string' }, 'no-auto': { type: 'boolean', default: false } } });
     if (command.length === 0) throw new UsageError('give the command to start after --');
-    const env: Record<string, string> = { [LAUNCH_ENV.engine]: 'criu' };
-    if (values.image) env[LAUNCH_ENV.imageDir] = resolve(values.image);
-    const app = await launchApp(command, { env, readyPipe: false, autoRegister: !values['no-auto'] });
-    say(`started ${command.join(' ')} (pid ${app.pid}); checkpoint it with: crac checkpoint --pid ${app.pid} --image DIR`);
-    const stopForwarding = forwardSignals(app);
-    const exit = await app.exited;
-    stopForwarding();
-    await Promise.race([app.outputDone, new Promise((r) => setTimeout(r, 2000))]);
-    if (exit.signal === 'SIGKILL') say('the app was ended by SIGKILL (CRIU ends a checkpointed app this way)');
-    return exit.code ?? 128 + (exit.signal ? constants.signals[exit.signal] : 0);
+    return runApp(command, values.image ? { [LAUNCH_ENV.imageDir]: resolve(values.image) } : {}, { autoRegister: !values['no-auto'] });
   },
 };
+
+/** What a caller of runApp does alongside the app: `whileRunning` is started once it runs, not awaited. */
+export interface RunOptions {
+  readyPipe?: boolean;
+  /** Register every server the app listens on (default true; `--no-auto` turns it off). */
+  autoRegister?: boolean;
+  whileRunning?: (app: LaunchedApp) => Promise<void>;
+}
+
+/** Starts `command` as `crac run` does (with `env` added) and waits for it; resolves to its exit code. */
+export async function runApp(command: string[], env: Record<string, string>, options: RunOptions = {}): Promise<number> {
+  const app = await launchApp(command, { env: { [LAUNCH_ENV.engine]: 'criu', ...env }, readyPipe: options.readyPipe ?? false, autoRegister: options.autoRegister ?? true });
+  say(`started ${command.join(' ')} (pid ${app.pid}); checkpoint it with: crac checkpoint --pid ${app.pid} --image DIR`);
+  const stopForwarding = forwardSignals(app);
+  void options.whileRunning?.(app);
+  const exit = await app.exited;
+  stopForwarding();
+  await Promise.race([app.outputDone, new Promise((r) => setTimeout(r, 2000))]);
+  if (exit.signal === 'SIGKILL') say('the app was ended by SIGKILL (CRIU ends a checkpointed app this way)');
+  return exit.code ?? 128 + (exit.signal ? constants.signals[exit.signal] : 0);
+}

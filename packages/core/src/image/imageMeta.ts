@@ -31,6 +31,10 @@ export interface ImageMeta {
     mappedFiles: MappedFile[];
   };
   criu: { path: string; version: string };
+  /** The kernel it was taken on (image/compatibility.ts); absent in images of earlier versions. */
+  host?: { kernel: string };
+  /** The app's own code files that were loaded (the main script, required modules), with their identity and digest. */
+  app?: { files: MappedFile[] };
   cpu: { arch: string; model: string; flags: string[] };
   process: { pid: number; argv: string[]; execArgv: string[]; cwd: string };
   /** The pipe the checkpointed process blocks on; the restorer feeds the payload through it. */

@@ -2,6 +2,7 @@ import { closeSync, existsSync, fstatSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { discardUnsealed, freeBytes, prepareImageDir, writeImageMeta } from '../../image/imageDir.js';
 import { describeCpu, describeNode, describeStdio, type ImageMeta } from '../../image/imageMeta.js';
+import { describeApp, describeHost } from '../../image/compatibility.js';
 import { writeSealScript } from '../../image/sealScript.js';
 import { loadBridge } from '../../native/bridge.js';
 import { endCopy, setKeepFailed } from '../../resumed/restoreFailure.js';
@@ -69,6 +70,8 @@ export function createCriuEngine(options: CriuEngineOptions = {}): Engine {
         createdAt: new Date(startedAt).toISOString(),
         node: describeNode(),
         criu: { path: criu.path, version: criu.version },
+        host: describeHost(),
+        app: describeApp(),
         cpu: describeCpu(),
         process: { pid: process.pid, argv: process.argv, execArgv: process.execArgv, cwd: process.cwd() },
         statusPipe: { fd: readFd, inode },
