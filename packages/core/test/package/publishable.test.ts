@@ -1,5 +1,5 @@
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import t from 'tap';
 import { packTarballs, tempDir } from '@node-crac/test-kit';
@@ -27,6 +27,8 @@ const list = (tarball: string): string[] => {
   return readdirSync(top, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => relative(top, join(e.parentPath, e.name)));
 };
 const read = (tarball: string, file: string): string => readFileSync(join(unpacked.get(tarball)!, file), 'utf8');
+// pnpm pack makes every file 0644 but those in `bin` and publishConfig.executableFiles.
+const executable = (tarball: string, file: string): boolean => (statSync(join(unpacked.get(tarball)!, file)).mode & 0o111) === 0o111;
 
 // are-the-types-wrong takes seconds a package, mostly waiting: all run at once, each test awaits its own.
 const run = (command: string, args: string[]): Promise<{ status: number; output: string }> =>
@@ -81,6 +83,7 @@ t.test('node-crac ships its prebuilt native code, the C sources to rebuild it, a
   for (const file of ['crac_bridge.node', 'crac_restore_helper', 'crac_no_io_uring.so']) t.ok(files.includes(`prebuilds/linux-x64/${file}`), `prebuilds/linux-x64/${file}`);
   for (const file of ['native/binding.gyp', 'native/bridge.c', 'native/restore_helper.c', 'native/no_io_uring.c', 'docs/cli.md', 'docs/policy.md']) t.ok(files.includes(file), file);
   t.notOk(files.some((f) => f.startsWith('native/build/')), 'no local build');
+  t.ok(executable(tarballs['node-crac']!, 'prebuilds/linux-x64/crac_restore_helper'), 'the restore helper is executable');
   const manifest = JSON.parse(read(tarballs['node-crac']!, 'package.json')) as Manifest;
   t.same(manifest.bin, { crac: './bin/crac.js', 'node-crac': './bin/crac.js' }, '`npx node-crac` runs crac, not the unrelated `crac` package');
   t.same(manifest.optionalDependencies, { '@node-crac/criu-linux-x64': '0.1.0' });
@@ -91,6 +94,7 @@ t.test('the CRIU package ships CRIU, its libraries, loader, launcher and license
   const files = list(tarball);
   for (const file of ['bin/criu', 'sbin/criu', 'lib/ld-linux-x86-64.so.2', 'lib/libc.so.6', 'licenses/criu.copyright', 'licenses/GPL-2', 'NOTICE.md']) t.ok(files.includes(file), file);
   t.match(read(tarball, 'NOTICE.md'), /\| criu \| 4\.\d/);
+  for (const file of ['bin/criu', 'sbin/criu', 'lib/ld-linux-x86-64.so.2']) t.ok(executable(tarball, file), `${file} is executable`);
   t.match(JSON.parse(read(tarball, 'package.json')), { os: ['linux'], cpu: ['x64'] });
 });
 
