@@ -1,47 +1,90 @@
 #!/usr/bin/env bash
-# Gives the project a working CRIU >= 4. Idempotent; the
-# result is cached under .cache/criu (git-ignored). A system CRIU that passes
-# `criu check` is preferred. Prints the path of the criu launcher on its last line.
+# Assembles packages/criu-linux-x64 (@node-crac/criu-linux-x64): Debian 13's
+# CRIU >= 4 with every library it loads and their own dynamic loader, so it
+# runs on any x86-64 glibc Linux whatever its glibc. The same package is what
+# `npm install node-crac` brings and what the workspace links, so there is one
+# way to get CRIU. Idempotent; the downloaded .debs are cached in .cache/criu
+# (git-ignored), and so is the package's assembled content (bin/, sbin/, lib/,
+# licenses/, NOTICE.md: git-ignored too). The package list is the package's
+# debian-packages.txt. Prints the path of the package's criu launcher last.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+pkg="$root/packages/criu-linux-x64"
 cache="$root/.cache/criu"
-launcher="$cache/bin/criu"
+launcher="$pkg/bin/criu"
+mapfile -t debs < <(grep -vE '^\s*(#|$)' "$pkg/debian-packages.txt")
 
 criu_ok() { "$1" check >/dev/null 2>&1 && "$1" --version 2>/dev/null | grep -qE 'Version: ([4-9]|[1-9][0-9])\.'; }
 
-if [ -n "${CRAC_CRIU_PATH:-}" ] && criu_ok "$CRAC_CRIU_PATH"; then echo "$CRAC_CRIU_PATH"; exit 0; fi
-if sys=$(command -v criu 2>/dev/null) && criu_ok "$sys"; then echo "$sys"; exit 0; fi
-if [ -x "$launcher" ] && criu_ok "$launcher"; then echo "$launcher"; exit 0; fi
+stamp="$pkg/NOTICE.md"
+if [ -x "$launcher" ] && [ -f "$stamp" ] && [ "$stamp" -nt "$pkg/debian-packages.txt" ] && criu_ok "$launcher"; then echo "$launcher"; exit 0; fi
 
-if [ "$(id -u)" != 0 ]; then
-  echo "provision-criu: no working CRIU >= 4 found and not root: install CRIU >= 4 or set CRAC_CRIU_PATH" >&2
-  exit 1
-fi
-
-# Debian 13's criu 4.x needs glibc 2.38+: unpack it with its libraries into a
-# private prefix and run it through that prefix's own dynamic loader.
-apt_dir="$cache/apt"; prefix="$cache/root"
-mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/sources" "$cache/debs" "$cache/bin"
+# Fetch without touching the system's apt sources: a private sources file, lists and cache.
+apt_dir="$cache/apt"
+mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/sources" "$cache/debs"
 echo "deb http://deb.debian.org/debian trixie main" > "$apt_dir/sources/trixie.list"
 apt_opts=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$apt_dir/sources"
   -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o APT::Sandbox::User=root)
-pkgs=(criu libcompel1 libc6 libgnutls30t64 libnettle8t64 libhogweed6t64 libunistring5 libp11-kit0
-  libtasn1-6 libidn2-0 libgmp10 libnftables1 libnl-3-200 libprotobuf-c1 libbsd0 libnet1 libuuid1
-  libmd0 libjansson4 libnftnl11 libmnl0 libxtables12 libffi8 libgcc-s1 libedit2 libbpf1 libelf1t64
-  libzstd1 zlib1g libtinfo6)
 apt-get "${apt_opts[@]}" update >&2
-(cd "$cache/debs" && apt-get "${apt_opts[@]}" download "${pkgs[@]}" >&2)
-rm -rf "$prefix"; mkdir -p "$prefix"
-for deb in "$cache"/debs/*.deb; do dpkg -x "$deb" "$prefix"; done
+rm -f "$cache"/debs/*.deb
+(cd "$cache/debs" && apt-get "${apt_opts[@]}" download "${debs[@]}" >&2)
 
-lib="$prefix/usr/lib/x86_64-linux-gnu"
-cat > "$launcher" <<LAUNCH
+unpacked=$(mktemp -d)
+trap 'rm -rf "$unpacked"' EXIT
+for deb in "$cache"/debs/*.deb; do dpkg -x "$deb" "$unpacked"; done
+
+# npm pack drops symlinks, so the package holds each library once, under the
+# name the loader asks for (its soname), and no symlink at all.
+rm -rf "$pkg/bin" "$pkg/sbin" "$pkg/lib" "$pkg/licenses"
+mkdir -p "$pkg/bin" "$pkg/sbin" "$pkg/lib" "$pkg/licenses"
+install -m 755 "$unpacked/usr/sbin/criu" "$pkg/sbin/criu"
+multiarch="$unpacked/usr/lib/x86_64-linux-gnu"
+for file in "$multiarch"/*; do
+  name=$(basename "$file")
+  [ -f "$file" ] || continue
+  # A regular file that a symlink names (libfoo.so.1 -> libfoo.so.1.2.3) is copied under the link's name.
+  if [ ! -L "$file" ] && find "$multiarch" -maxdepth 1 -type l -lname "$name" | grep -q .; then continue; fi
+  install -m 644 "$(readlink -f "$file")" "$pkg/lib/$name"
+done
+chmod 755 "$pkg/lib/ld-linux-x86-64.so.2"
+for doc in "$unpacked"/usr/share/doc/*/; do
+  name=$(basename "$doc")
+  copyright=$(readlink -f "$doc/copyright" 2>/dev/null || true)
+  [ -f "$copyright" ] || copyright=$(readlink -f "$unpacked/usr/share/doc/$(readlink "$unpacked/usr/share/doc/$name")/copyright")
+  install -m 644 "$copyright" "$pkg/licenses/$name.copyright"
+done
+# The copyright files name the license texts Debian keeps in common-licenses.
+for text in GPL-2 GPL-3 LGPL-2.1 LGPL-3; do install -m 644 "/usr/share/common-licenses/$text" "$pkg/licenses/$text"; done
+
+# The launcher finds the package from its own path (node-crac runs it by its
+# real path), and needs no command from PATH.
+cat > "$launcher" <<'LAUNCH'
 #!/bin/sh
-exec "$lib/ld-linux-x86-64.so.2" --library-path "$lib" "$prefix/usr/sbin/criu" "\$@"
+here=${0%/bin/*}
+exec "$here/lib/ld-linux-x86-64.so.2" --library-path "$here/lib" "$here/sbin/criu" "$@"
 LAUNCH
 chmod 755 "$launcher"
+
+{
+  echo "# What this package holds"
+  echo
+  echo "Unmodified binaries from Debian 13 (trixie), amd64, unpacked with \`dpkg -x\`"
+  echo "by scripts/provision-criu.sh of node-crac. CRIU is GPL-2.0; each"
+  echo "package's license is its Debian copyright file in licenses/. The source of"
+  echo "each is Debian's source package of the same name and version, from"
+  echo "https://sources.debian.org or \`apt-get source NAME=VERSION\` (and CRIU's at"
+  echo "https://github.com/checkpoint-restore/criu)."
+  echo
+  echo "| package | version | source package | sha256 of the .deb |"
+  echo "| --- | --- | --- | --- |"
+  for deb in "$cache"/debs/*.deb; do
+    source=$(dpkg-deb -f "$deb" Source); [ -n "$source" ] || source=$(dpkg-deb -f "$deb" Package)
+    echo "| $(dpkg-deb -f "$deb" Package) | $(dpkg-deb -f "$deb" Version) | ${source} | $(sha256sum "$deb" | cut -d' ' -f1) |"
+  done
+} > "$stamp"
+
 if ! criu_ok "$launcher"; then
-  echo "provision-criu: the unpacked CRIU does not pass 'criu check':" >&2
+  echo "provision-criu: the assembled CRIU does not pass 'criu check':" >&2
   "$launcher" check >&2 || true
   exit 1
 fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command from a fresh clone: installs everything (pnpm, dependencies, the
-# native addon, TypeScript build, a working CRIU, podman with a locally built base
-# image, PostgreSQL and Redis running),
+# native code and its prebuilds, TypeScript build, the bundled CRIU package,
+# podman with a locally built base image, PostgreSQL and Redis running),
 # then runs the main demo. `--no-demo` stops after the setup (used by .ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,15 +17,17 @@ if [ "$(pnpm --version 2>/dev/null || true)" != "$pnpm_version" ]; then
   npm install -g "pnpm@$pnpm_version" >&2
 fi
 
-echo "setup: installing dependencies and building the native addon" >&2
+echo "setup: installing dependencies" >&2
 pnpm install --frozen-lockfile
+echo "setup: building the native code (packages/core/native/build, copied to prebuilds/)" >&2
+pnpm --filter node-crac run build:prebuilds >/dev/null
 echo "setup: building TypeScript" >&2
 pnpm run build
 
-
-echo "setup: provisioning CRIU" >&2
+# The same package npm users get; the workspace links it into node-crac.
+echo "setup: assembling @node-crac/criu-linux-x64 (packages/criu-linux-x64)" >&2
 criu=$(bash scripts/provision-criu.sh | tail -1)
-echo "setup: CRIU at $criu" >&2
+echo "setup: bundled CRIU at $criu" >&2
 node packages/core/bin/crac.js doctor || echo "setup: crac doctor reports the problems above" >&2
 echo "setup: provisioning podman and the base image of the deploy/ tests" >&2
 CONTAINERS_CONF=$(bash scripts/provision-podman.sh | tail -1)

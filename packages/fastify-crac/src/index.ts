@@ -26,3 +26,9 @@ declare namespace fastifyCrac {
 }
 
 export = fastifyCrac;
+// Node's ESM import learns a CommonJS module's named exports by reading its
+// source, and never sees the `fastifyCrac` property fastify-plugin adds at run
+// time: this line names it, so that `import { fastifyCrac } from 'fastify-crac'`
+// works. (TypeScript emits it before `module.exports = fastifyCrac`, which
+// then carries that property.)
+module.exports.fastifyCrac = fastifyCrac;

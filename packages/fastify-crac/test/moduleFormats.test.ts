@@ -15,3 +15,8 @@ t.test('an ES module default import gives the plugin, and Fastify registers it',
   const script = "import fastifyCrac from 'fastify-crac'; import Fastify from 'fastify'; const app = Fastify(); await app.register(fastifyCrac); console.log(typeof app.crac.status); await app.close();";
   t.equal(run(['--input-type=module', '-e', script]), 'string');
 });
+
+t.test('an ES module named import gives the plugin, as the types promise', async (t) => {
+  const script = "import { fastifyCrac } from 'fastify-crac'; import Fastify from 'fastify'; const app = Fastify(); await app.register(fastifyCrac); console.log(typeof app.crac.status); await app.close();";
+  t.equal(run(['--input-type=module', '-e', script]), 'string');
+});

@@ -1,5 +1,5 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Teardown } from './teardown.js';
 
@@ -28,5 +28,17 @@ export function trustedTempDir(t: Teardown, prefix: string): string {
       // still in use
     }
   });
+  return dir;
+}
+
+/**
+ * A 0755 directory in the home directory, removed at the end of the test: a
+ * place for a project outside the workspace (Node resolves nothing from the
+ * workspace's node_modules there) that node-crac trusts, as trustedTempDir.
+ */
+export function homeTempDir(t: Teardown, prefix: string): string {
+  const dir = mkdtempSync(join(homedir(), prefix));
+  chmodSync(dir, 0o755);
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }

@@ -10,7 +10,7 @@ import type { Command } from './command.js';
 const help = `Usage: crac doctor
 
 Checks whether checkpoints can work on this machine: which CRIU is used (CRAC_CRIU_PATH,
-PATH and the sbin directories, or the workspace's provisioned .cache/criu; only a binary
+PATH and the sbin directories, or the one @node-crac/criu-linux-x64 bundles; only a binary
 that root or you own, in directories nobody else can write) and why any other was
 skipped, its version (>= 4) and "criu check", privileges (uid 0, each needed capability
 in CapEff, no seccomp filter), time namespaces, the cache of CRIU's kernel probes across
@@ -74,7 +74,7 @@ function diagnose(): Finding[] {
       findings.push({
         status: 'fail',
         what: `no usable CRIU >= 4${reasons ? ` (${reasons})` : ''}`,
-        fix: 'install CRIU >= 4 (Debian 13, Ubuntu 24.04+), or run scripts/provision-criu.sh in the node-crac workspace, or set CRAC_CRIU_PATH',
+        fix: 'reinstall node-crac with its optional dependencies (it bundles CRIU for x64 Linux), install CRIU >= 4 (Debian 13, Ubuntu 24.04+), or set CRAC_CRIU_PATH',
       });
     }
   }
@@ -132,7 +132,7 @@ function bridgeFinding(): Finding {
     ioUringBlockerPath();
     return { status: 'ok', what: 'native bridge, restore helper and io_uring blocker are built' };
   } catch (error) {
-    return { status: 'fail', what: (error as Error).message, fix: 'install a C compiler, make and python3, then reinstall node-crac' };
+    return { status: 'fail', what: (error as Error).message, fix: 'reinstall node-crac (it ships binaries for linux-x64 glibc), or build them from source: npm run build:native in node-crac\'s folder' };
   }
 }
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-/** The native addon (native/bridge.c), built by node-gyp when node-crac is installed. */
+/** The native addon (native/bridge.c): prebuilt in the package, or built from source by `npm run build:native`. */
 export interface NativeBridge {
   /** A real pipe (not a socketpair), both ends close-on-exec: [readFd, writeFd]. */
   pipe(): [number, number];
@@ -20,8 +20,27 @@ export interface NativeBridge {
 }
 
 const packageRoot = resolve(__dirname, '../..');
-const releaseDir = resolve(packageRoot, 'build/Release');
-const addonPath = resolve(releaseDir, 'crac_bridge.node');
+const platform = `${process.platform}-${process.arch}`;
+const sourceBuild = resolve(packageRoot, 'native/build/Release');
+const prebuilt = resolve(packageRoot, 'prebuilds', platform);
+const NATIVE_FILES = ['crac_bridge.node', 'crac_restore_helper', 'crac_no_io_uring.so'];
+const BUILD_FROM_SOURCE = `build it from source with "npm run build:native" in ${packageRoot} (needs a C compiler, make and python3)`;
+
+/**
+ * Where the addon, the restore helper and the io_uring blocker are: a source
+ * build (`npm run build:native`) wins over the binaries prebuilt for this
+ * platform; each set is taken whole, never mixed.
+ */
+function nativeDir(): string | undefined {
+  return [sourceBuild, prebuilt].find((dir) => NATIVE_FILES.every((name) => existsSync(resolve(dir, name))));
+}
+
+/** The path of one of the native files (`crac_bridge.node`, ...); throws, saying how to build them, when they are missing. */
+export function nativeFile(name: string, what: string): string {
+  const dir = nativeDir();
+  if (!dir) throw new NativeBridgeError('ERR_CRAC_NATIVE_NOT_BUILT', `node-crac ${what} is missing: no prebuilt binaries for ${platform} in ${prebuilt} and no source build in ${sourceBuild}; ${BUILD_FROM_SOURCE}`);
+  return resolve(dir, name);
+}
 
 /** Why the native code cannot be used here: `code` tells the cases apart, the message names the fix. */
 export class NativeBridgeError extends Error {
@@ -49,19 +68,17 @@ export function loadBridge(): NativeBridge {
     );
     throw loadError;
   }
-  if (!existsSync(addonPath)) {
-    loadError = new NativeBridgeError(
-      'ERR_CRAC_NATIVE_NOT_BUILT',
-      `node-crac native bridge is not built (${addonPath} is missing): it is compiled by node-gyp when node-crac is installed, ` +
-        `which needs a C compiler, make and python3. Install them and run "npx node-gyp rebuild" in ${packageRoot}, ` +
-        `or use CRAC_ENGINE=simulate.`,
-    );
+  let addonPath: string;
+  try {
+    addonPath = nativeFile('crac_bridge.node', 'native bridge');
+  } catch (error) {
+    loadError = new NativeBridgeError('ERR_CRAC_NATIVE_NOT_BUILT', `${(error as Error).message}, or use CRAC_ENGINE=simulate`);
     throw loadError;
   }
   try {
     bridge = require(addonPath) as NativeBridge;
   } catch (error) {
-    loadError = new NativeBridgeError('ERR_CRAC_NATIVE_LOAD_FAILED', `node-crac native bridge at ${addonPath} failed to load: ${(error as Error).message}`, {
+    loadError = new NativeBridgeError('ERR_CRAC_NATIVE_LOAD_FAILED', `node-crac native bridge at ${addonPath} failed to load: ${(error as Error).message}; ${BUILD_FROM_SOURCE}`, {
       cause: error,
     });
     throw loadError;
@@ -69,23 +86,15 @@ export function loadBridge(): NativeBridge {
   return bridge;
 }
 
-/** The restore helper executable (native/restore_helper.c); throws a NativeBridgeError when it is not built. */
+/** The restore helper executable (native/restore_helper.c); throws a NativeBridgeError when it is missing. */
 export function restoreHelperPath(): string {
-  const helper = resolve(releaseDir, 'crac_restore_helper');
-  if (!existsSync(helper)) {
-    throw new NativeBridgeError('ERR_CRAC_NATIVE_NOT_BUILT', `node-crac restore helper is not built (${helper} is missing): run "npx node-gyp rebuild" in ${packageRoot}`);
-  }
-  return helper;
+  return nativeFile('crac_restore_helper', 'restore helper');
 }
 
 /**
  * The LD_PRELOAD library (native/no_io_uring.c) under which io_uring_setup fails
- * with ENOSYS, so that libuv uses epoll; throws when it is not built (NativeBridgeError).
+ * with ENOSYS, so that libuv uses epoll; throws a NativeBridgeError when it is missing.
  */
 export function ioUringBlockerPath(): string {
-  const library = resolve(releaseDir, 'crac_no_io_uring.so');
-  if (!existsSync(library)) {
-    throw new NativeBridgeError('ERR_CRAC_NATIVE_NOT_BUILT', `node-crac io_uring blocker is not built (${library} is missing): run "npx node-gyp rebuild" in ${packageRoot}`);
-  }
-  return library;
+  return nativeFile('crac_no_io_uring.so', 'io_uring blocker');
 }

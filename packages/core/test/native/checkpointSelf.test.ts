@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import t from 'tap';
 import type { Test } from 'tap';
-import { loadBridge } from '../../src/native/bridge.js';
+import { loadBridge, nativeFile } from '../../src/native/bridge.js';
 
 // checkpointSelf's own failure paths, with a shell script standing in for criu:
 // no CRIU is needed, and nothing is dumped.
 const bridge = loadBridge();
-const addon = resolve(__dirname, '../../build/Release/crac_bridge.node');
+const addon = nativeFile('crac_bridge.node', 'native bridge');
 
 function statusOf(argv: unknown): string {
   const [readFd, writeFd] = bridge.pipe();

@@ -5,9 +5,10 @@ import { trustedExecutable } from '../../trust/trustedExecutable.js';
 import { currentBootId } from './bootId.js';
 import { knownCriu, rememberCriu } from './probeCache.js';
 import { criuCheck } from './criuCheck.js';
+import { BUNDLED_CRIU_PACKAGE, bundledCriuLauncher, untrustedBundledFile } from './bundled.js';
 
 /** Where a CRIU candidate comes from, in the order they are tried. */
-export type CriuSource = 'CRAC_CRIU_PATH' | 'PATH' | 'sbin' | 'provisioned';
+export type CriuSource = 'CRAC_CRIU_PATH' | 'PATH' | 'sbin' | 'bundled';
 
 /** A CRIU candidate that was passed over, and why. */
 export interface SkippedCriu {
@@ -38,7 +39,7 @@ export class CriuNotFoundError extends Error {
   ) {
     super(
       ['No usable CRIU >= 4 found:', ...reasons.map((r) => `  - ${r}`),
-        'Fix: set CRAC_CRIU_PATH to a CRIU >= 4 binary, install one on PATH, or run scripts/provision-criu.sh in the node-crac workspace.'].join('\n'),
+        `Fix: reinstall node-crac so that its optional dependency ${BUNDLED_CRIU_PACKAGE} is installed, install CRIU >= 4 on PATH, or set CRAC_CRIU_PATH to a CRIU >= 4 binary.`].join('\n'),
     );
   }
 }
@@ -46,19 +47,16 @@ export class CriuNotFoundError extends Error {
 const MIN_CRIU_MAJOR = 4;
 // Root's PATH sometimes lacks the sbin directories where distributions put criu.
 const SBIN_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
-// node-crac's package directory (packages/core), from src/engines/criu or dist/engines/criu.
-const PACKAGE_ROOT = resolve(__dirname, '../../..');
-/** What scripts/provision-criu.sh leaves in the node-crac workspace (the monorepo root), and nowhere else. */
-export const PROVISIONED_CRIU = join(resolve(PACKAGE_ROOT, '../..'), '.cache', 'criu', 'bin', 'criu');
 // Looking costs a `criu check`; the answer holds while CRAC_CRIU_PATH and PATH do.
 const cache = new Map<string, CriuLocation>();
 
 /**
  * CRAC_CRIU_PATH if set (an explicit choice: refused with a clear error, never
  * skipped), else a criu >= 4 on PATH or in the sbin directories that passes
- * `criu check`, else the one scripts/provision-criu.sh leaves in the workspace's
- * .cache/criu. Nothing is run, not even `criu --version`, before trustedExecutable()
- * accepts it: only root (or you) can have put it there.
+ * `criu check`, else the one node-crac's optional dependency
+ * @node-crac/criu-linux-x64 ships. Nothing is run, not even `criu --version`,
+ * before trustedExecutable() accepts it (and, for the bundled one, every file
+ * it loads): only root (or you) can have put it there.
  */
 export function locateCriu(): CriuLocation {
   const key = `${process.env.CRAC_CRIU_PATH ?? ''}\0${process.env.PATH ?? ''}`;
@@ -90,8 +88,9 @@ function findCriu(): CriuLocation {
   const candidates: { path: string; source: CriuSource }[] = [
     ...(process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => ({ path: join(dir, 'criu'), source: 'PATH' as const })),
     ...SBIN_DIRS.map((dir) => ({ path: join(dir, 'criu'), source: 'sbin' as const })),
-    { path: PROVISIONED_CRIU, source: 'provisioned' },
   ];
+  const bundled = bundledCriuLauncher();
+  if ('path' in bundled) candidates.push({ path: bundled.path, source: 'bundled' });
   const tried = new Set<string>();
   for (const { path, source } of candidates) {
     if (tried.has(resolve(path)) || !exists(path)) continue; // a directory twice on PATH, or PATH holding /usr/sbin
@@ -101,15 +100,21 @@ function findCriu(): CriuLocation {
       skipped.push({ path, source, ...trust });
       continue;
     }
+    const untrustedFile = source === 'bundled' ? untrustedBundledFile(trust.real) : undefined;
+    if (untrustedFile) {
+      skipped.push({ path, source, ...untrustedFile });
+      continue;
+    }
     if (seen.has(trust.real)) continue; // e.g. /sbin/criu when /sbin -> usr/sbin
     seen.add(trust.real);
-    const probe = probeCriu(trust.real, source !== 'provisioned');
+    const probe = probeCriu(trust.real, source !== 'bundled');
     if ('version' in probe) return { path: trust.real, version: probe.version, source, skipped };
     skipped.push({ path, source, problem: probe.problem });
   }
   const reasons = skipped.map(describeSkipped);
-  if (!candidates.some((c) => c.source !== 'provisioned' && exists(c.path))) reasons.push(`no criu on PATH or in ${SBIN_DIRS.join(', ')}`);
-  if (!exists(PROVISIONED_CRIU)) reasons.push(`no provisioned CRIU at ${PROVISIONED_CRIU} (scripts/provision-criu.sh makes one)`);
+  if (!candidates.some((c) => c.source !== 'bundled' && exists(c.path))) reasons.push(`no criu on PATH or in ${SBIN_DIRS.join(', ')}`);
+  if ('missing' in bundled) reasons.push(bundled.missing);
+  else if (!exists(bundled.path)) reasons.push(`${BUNDLED_CRIU_PACKAGE} holds no CRIU (${bundled.path} is missing): in the node-crac repository, bash scripts/provision-criu.sh assembles it`);
   throw new CriuNotFoundError(reasons, skipped);
 }
 

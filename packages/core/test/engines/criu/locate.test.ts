@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import t from 'tap';
 import { setEnv, type Teardown, trustedTempDir } from '@node-crac/test-kit';
-import { CriuNotFoundError, locateCriu, PROVISIONED_CRIU } from '../../../src/engines/criu/locate.js';
+import { CriuNotFoundError, locateCriu } from '../../../src/engines/criu/locate.js';
 import { trustedExecutable } from '../../../src/trust/trustedExecutable.js';
 
 
@@ -137,7 +137,7 @@ t.test('a criu on PATH must be >= 4 and pass `criu check`', async (t) => {
 
   const failing = fakeCriu(t, '4.0', false);
   setEnv(t, { PATH: join(failing, '..') });
-  // Next come the sbin directories and the workspace's provisioned CRIU, when there is one.
+  // Next come the sbin directories and the bundled CRIU.
   try {
     const found = locateCriu();
     t.not(found.path, failing, 'the failing criu is passed over');
@@ -162,6 +162,8 @@ t.test('an untrusted criu on PATH is skipped, with the reason kept, and the next
   t.equal(locateCriu(), found, 'cached while CRAC_CRIU_PATH and PATH stay the same');
 });
 
-t.test('the provisioned CRIU is the workspace root\'s .cache/criu, nowhere else', async (t) => {
-  t.equal(PROVISIONED_CRIU, resolve(__dirname, '../../../../..', '.cache/criu/bin/criu'));
+t.test('with no CRIU >= 4 on PATH or in sbin, the one @node-crac/criu-linux-x64 bundles is used, without `criu check`', async (t) => {
+  setEnv(t, { CRAC_CRIU_PATH: undefined, PATH: trustedDir(t) });
+  const found = locateCriu();
+  t.match(found, { path: resolve(__dirname, '../../../../criu-linux-x64/bin/criu'), source: 'bundled', version: /^[4-9]\./ });
 });

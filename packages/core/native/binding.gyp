@@ -2,21 +2,21 @@
   "targets": [
     {
       "target_name": "crac_bridge",
-      "sources": ["native/bridge.c"],
+      "sources": ["bridge.c"],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "libraries": ["-ldl"]
     },
     {
       "target_name": "crac_restore_helper",
       "type": "executable",
-      "sources": ["native/restore_helper.c", "native/kdat_cache.c"],
+      "sources": ["restore_helper.c", "kdat_cache.c"],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra"]
     },
     {
       "target_name": "crac_no_io_uring",
       "type": "shared_library",
       "product_prefix": "",
-      "sources": ["native/no_io_uring.c"],
+      "sources": ["no_io_uring.c"],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra"],
       "libraries": ["-ldl"]
     }

@@ -1,0 +1,47 @@
+import { readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { trustedExecutable } from '../../trust/trustedExecutable.js';
+
+/** The package that ships CRIU for this platform: an optional dependency of node-crac (x64 Linux only, for now). */
+export const BUNDLED_CRIU_PACKAGE = `@node-crac/criu-${process.platform}-${process.arch}`;
+// node-crac's package directory, from src/engines/criu or dist/engines/criu.
+const NODE_CRAC_ROOT = resolve(__dirname, '../../..');
+
+/**
+ * Where the bundled CRIU's launcher is, resolved from node-crac's own
+ * location as Node resolves its dependencies (symlinks resolved), or why
+ * there is none.
+ */
+export function bundledCriuLauncher(from = NODE_CRAC_ROOT): { path: string } | { missing: string } {
+  let manifest: string;
+  try {
+    manifest = require.resolve(`${BUNDLED_CRIU_PACKAGE}/package.json`, { paths: [from] });
+  } catch {
+    return {
+      missing: `${BUNDLED_CRIU_PACKAGE} is not installed (an optional dependency of node-crac, for x64 Linux; ` +
+        'reinstall without --omit=optional / --no-optional)',
+    };
+  }
+  return { path: join(dirname(manifest), 'bin', 'criu') };
+}
+
+/**
+ * The launcher runs the package's own loader, binary and libraries: each must
+ * pass the same trust checks as the launcher, or another user could swap one.
+ * Returns the first that fails, or undefined.
+ */
+export function untrustedBundledFile(launcher: string): { problem: string; fix: string } | undefined {
+  const root = resolve(dirname(launcher), '..');
+  const lib = join(root, 'lib');
+  let libraries: string[];
+  try {
+    libraries = readdirSync(lib).map((name) => join(lib, name));
+  } catch (error) {
+    return { problem: `${lib} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, fix: `reinstall ${BUNDLED_CRIU_PACKAGE}` };
+  }
+  for (const file of [join(root, 'sbin', 'criu'), ...libraries]) {
+    const trust = trustedExecutable(file);
+    if ('problem' in trust) return trust;
+  }
+  return undefined;
+}

@@ -1,0 +1,106 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import t from 'tap';
+import type { Test } from 'tap';
+import { criuProblem, criuUsable, freePort, get, homeTempDir, packTarballs, type Response, startNode, stopProcess, tempDir, tryConnect } from '@node-crac/test-kit';
+
+// What a user does: install the packed tarballs into a new project outside the
+// workspace, with npm and with pnpm, on a PATH without any compiler, then
+// `npx crac doctor`, a checkpoint and a restore of a Fastify app there. The
+// registry's packages (fastify) come through caches in the workspace's .cache/.
+t.setTimeout(600_000); // packing, two installs and two checkpoints on a busy 2-core machine
+const root = resolve(__dirname, '../../../..');
+const problem = criuProblem();
+const tarballs = packTarballs(t, ['core', 'criu-linux-x64', 'fastify-crac']);
+const LIMIT_MS = 240_000;
+
+/**
+ * A PATH of node, npm, npx and pnpm only, and the few POSIX tools that npm and
+ * pnpm's .bin shims run (sh, sed, dirname, uname): no cc, make or python3.
+ */
+function toolsOnly(t: Test): string {
+  const dir = join(tempDir(t, 'node-crac-tools-'), 'bin');
+  mkdirSync(dir);
+  symlinkSync(process.execPath, join(dir, 'node'));
+  const which = (name: string): string => spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
+  for (const tool of ['npm', 'npx', 'pnpm', 'sh', 'sed', 'dirname', 'uname']) symlinkSync(realpathSync(which(tool)), join(dir, tool));
+  return dir;
+}
+
+const APP = `import Fastify from 'fastify';
+import { fastifyCrac } from 'fastify-crac';
+
+const app = Fastify();
+await app.register(fastifyCrac);
+app.get('/', async () => ({ installed: true, pid: process.pid }));
+await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
+`;
+
+function project(t: Test, manager: string): string {
+  const dir = homeTempDir(t, `node-crac-${manager}-`);
+  const tarball = (name: string): string => `file:${tarballs[name]}`;
+  // The CRIU package is not on the registry: node-crac's optional dependency is pointed at its tarball.
+  const pinned = { '@node-crac/criu-linux-x64': tarball('@node-crac/criu-linux-x64'), 'node-crac': tarball('node-crac') };
+  const manifest = {
+    name: 'installed-app',
+    private: true,
+    type: 'module',
+    dependencies: { 'node-crac': tarball('node-crac'), 'fastify-crac': tarball('fastify-crac'), fastify: '^5.6.0' },
+    overrides: { ...pinned, 'node-crac': '$node-crac' },
+    pnpm: { overrides: pinned },
+  };
+  writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
+  writeFileSync(join(dir, 'server.js'), APP);
+  return dir;
+}
+
+const INSTALL: Record<string, string[]> = {
+  npm: ['install', '--prefer-offline', '--no-audit', '--no-fund', '--cache', join(root, '.cache/npm')],
+  // CRIU's `criu check` reads its own /proc/self/maps in 256-byte lines, and the
+  // store folder pnpm names after a file: tarball is long: capped like a registry package's.
+  pnpm: ['install', '--prefer-offline', '--store-dir', join(root, '.cache/pnpm-store'), '--config.virtual-store-dir-max-length=60'],
+};
+
+for (const manager of ['npm', 'pnpm']) {
+  t.test(`${manager} installs the tarballs with no compiler; doctor is all ok; a Fastify app checkpoints and restores`, async (t) => {
+    if (!criuUsable(t, problem)) return;
+    const tools = toolsOnly(t);
+    const env = { PATH: tools, CRAC_CRIU_PATH: '', HOME: process.env.HOME ?? '/root' };
+    const compilers = spawnSync(join(tools, 'sh'), ['-c', 'command -v cc gcc make python3'], { env, encoding: 'utf8' });
+    t.equal(compilers.stdout, '', 'no compiler, make or python3 on PATH');
+
+    const dir = project(t, manager);
+    const install = spawnSync(join(tools, manager), INSTALL[manager]!, { cwd: dir, env, encoding: 'utf8', timeout: LIMIT_MS });
+    t.equal(install.status, 0, `${manager} install:\n${install.stdout}${install.stderr}`);
+    if (install.status !== 0) return;
+    t.notMatch(`${install.stdout}${install.stderr}`, /Ignored build scripts|node-gyp|gyp info/, 'nothing to build, nothing to approve');
+
+    const doctor = spawnSync(join(tools, 'npx'), ['crac', 'doctor'], { cwd: dir, env, encoding: 'utf8', timeout: LIMIT_MS });
+    t.equal(doctor.status, 0, `npx crac doctor:\n${doctor.stdout}${doctor.stderr}`);
+    t.notMatch(doctor.stdout, /\[FAIL\]/);
+    t.match(doctor.stdout, `[ok  ] native bridge, restore helper and io_uring blocker are built`);
+    t.match(doctor.stdout, new RegExp(`\\[ok  \\] CRIU 4\\.\\S+ at ${realpathSync(dir)}/node_modules/(\\S+/)?@node-crac/criu-linux-x64/bin/criu \\(from bundled\\)`));
+
+    const image = join(dir, 'image');
+    // From the project's folder, where npx finds its crac (startNode keeps the test's cwd).
+    const checkpoint = startNode(t, join(tools, 'sh'), ['-c', `cd '${dir}' && exec npx crac checkpoint --image '${image}' -- node server.js`], { ...env, PORT: String(await freePort()) });
+    const timer = setTimeout(() => checkpoint.child.kill('SIGKILL'), LIMIT_MS);
+    const { code } = await checkpoint.exited;
+    clearTimeout(timer);
+    t.equal(code, 0, `npx crac checkpoint:\n${checkpoint.output()}`);
+    if (code !== 0) return;
+
+    const port = await freePort();
+    const restorer = startNode(t, process.execPath, [join(dir, 'node_modules/node-crac/bin/crac.js'), 'restore', image, '--env', `PORT=${port}`], env);
+    let answer: Response | undefined;
+    for (const deadline = Date.now() + 30_000; !answer && Date.now() < deadline && restorer.child.exitCode === null;) {
+      answer = await get(port, '/').catch(() => undefined);
+      if (!answer) await new Promise((r) => setTimeout(r, 50));
+    }
+    t.equal(answer?.status, 200, `the restored app serves on the new PORT ${port}:\n${restorer.output()}`);
+    t.match(JSON.parse(answer?.body ?? '{}'), { installed: true });
+    await stopProcess(restorer);
+    t.not(await tryConnect(port), 'connected', 'the restored app ended with its restorer');
+  });
+}
