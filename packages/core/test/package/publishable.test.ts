@@ -16,7 +16,7 @@ const tarballs = packTarballs(t);
 // Each tarball unpacked once, into <dir>/package.
 const unpackedIn = tempDir(t, 'node-crac-unpacked-');
 const unpacked = new Map<string, string>();
-for (const [name, tarball] of Object.entries(tarballs)) {
+for (const tarball of Object.values(tarballs)) {
   const dir = join(unpackedIn, String(unpacked.size));
   mkdirSync(dir);
   execFileSync('tar', ['xzf', tarball, '-C', dir]);
