@@ -3,10 +3,10 @@
 # CRIU >= 4 with every library it loads and their own dynamic loader, so it
 # runs on any x86-64 glibc Linux whatever its glibc. The same package is what
 # `npm install node-crac` brings and what the workspace links, so there is one
-# way to get CRIU. Idempotent; the downloaded .debs are cached in .cache/criu
-# (git-ignored), and so is the package's assembled content (bin/, sbin/, lib/,
-# licenses/, NOTICE.md: git-ignored too). The package list is the package's
-# debian-packages.txt. Prints the path of the package's criu launcher last.
+# way to get CRIU. Idempotent. The .debs and their unpacked tree are kept in
+# .cache/criu, the package's assembled bin/, sbin/, lib/, licenses/ and
+# NOTICE.md in packages/criu-linux-x64 (all git-ignored). The package list is
+# the package's debian-packages.txt. Prints the package's criu launcher last.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 pkg="$root/packages/criu-linux-x64"
@@ -17,7 +17,7 @@ mapfile -t debs < <(grep -vE '^\s*(#|$)' "$pkg/debian-packages.txt")
 criu_ok() { "$1" check >/dev/null 2>&1 && "$1" --version 2>/dev/null | grep -qE 'Version: ([4-9]|[1-9][0-9])\.'; }
 
 stamp="$pkg/NOTICE.md"
-if [ -x "$launcher" ] && [ -f "$stamp" ] && [ "$stamp" -nt "$pkg/debian-packages.txt" ] && criu_ok "$launcher"; then echo "$launcher"; exit 0; fi
+if [ -x "$launcher" ] && [ -x "$cache/root/usr/sbin/criu" ] && [ -f "$stamp" ] && [ "$stamp" -nt "$pkg/debian-packages.txt" ] && criu_ok "$launcher"; then echo "$launcher"; exit 0; fi
 
 # Fetch without touching the system's apt sources: a private sources file, lists and cache.
 apt_dir="$cache/apt"
@@ -29,8 +29,10 @@ apt-get "${apt_opts[@]}" update >&2
 rm -f "$cache"/debs/*.deb
 (cd "$cache/debs" && apt-get "${apt_opts[@]}" download "${debs[@]}" >&2)
 
-unpacked=$(mktemp -d)
-trap 'rm -rf "$unpacked"' EXIT
+# The unpacked tree stays in .cache/criu/root: deploy/ copies it into container images.
+unpacked="$cache/root"
+rm -rf "$unpacked"
+mkdir -p "$unpacked"
 for deb in "$cache"/debs/*.deb; do dpkg -x "$deb" "$unpacked"; done
 
 # npm pack drops symlinks, so the package holds each library once, under the
