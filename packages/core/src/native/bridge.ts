@@ -38,7 +38,7 @@ function nativeDir(): string | undefined {
 /** The path of one of the native files (`crac_bridge.node`, ...); throws, saying how to build them, when they are missing. */
 export function nativeFile(name: string, what: string): string {
   const dir = nativeDir();
-  if (!dir) throw new NativeBridgeError('ERR_CRAC_NATIVE_NOT_BUILT', `node-crac ${what} is missing: no prebuilt binaries for ${platform} in ${prebuilt} and no source build in ${sourceBuild}; ${BUILD_FROM_SOURCE}`);
+  if (!dir) throw new NativeBridgeError('ERR_CRAC_NATIVE_NOT_BUILT', `node-crac ${what} (${name}) is missing: no prebuilt binaries for ${platform} in ${prebuilt} and no source build in ${sourceBuild}; ${BUILD_FROM_SOURCE}`);
   return resolve(dir, name);
 }
 

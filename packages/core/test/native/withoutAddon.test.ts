@@ -40,16 +40,17 @@ function thrownBy(copy: string, calls: string[], before = ''): Thrown[] {
 t.test('each missing native part is a NativeBridgeError ERR_CRAC_NATIVE_NOT_BUILT naming the file', async (t) => {
   const thrown = thrownBy(copyWithoutBuild(t), ['loadBridge', 'restoreHelperPath', 'ioUringBlockerPath']);
   t.match(thrown, [
-    { name: 'NativeBridgeError', code: 'ERR_CRAC_NATIVE_NOT_BUILT', isNativeBridgeError: true, message: /crac_bridge\.node is missing/ },
-    { name: 'NativeBridgeError', code: 'ERR_CRAC_NATIVE_NOT_BUILT', isNativeBridgeError: true, message: /crac_restore_helper is missing/ },
-    { name: 'NativeBridgeError', code: 'ERR_CRAC_NATIVE_NOT_BUILT', isNativeBridgeError: true, message: /crac_no_io_uring\.so is missing/ },
+    { name: 'NativeBridgeError', code: 'ERR_CRAC_NATIVE_NOT_BUILT', isNativeBridgeError: true, message: /\(crac_bridge\.node\) is missing/ },
+    { name: 'NativeBridgeError', code: 'ERR_CRAC_NATIVE_NOT_BUILT', isNativeBridgeError: true, message: /\(crac_restore_helper\) is missing/ },
+    { name: 'NativeBridgeError', code: 'ERR_CRAC_NATIVE_NOT_BUILT', isNativeBridgeError: true, message: /\(crac_no_io_uring\.so\) is missing/ },
   ]);
 });
 
 t.test('an addon that does not load is ERR_CRAC_NATIVE_LOAD_FAILED with the loader error as its cause', async (t) => {
   const copy = copyWithoutBuild(t);
-  mkdirSync(join(copy, 'build/Release'), { recursive: true });
-  writeFileSync(join(copy, 'build/Release/crac_bridge.node'), 'not a shared object');
+  mkdirSync(join(copy, 'native/build/Release'), { recursive: true });
+  // A source build is taken only whole: the helper and the blocker must be there too.
+  for (const name of ['crac_bridge.node', 'crac_restore_helper', 'crac_no_io_uring.so']) writeFileSync(join(copy, 'native/build/Release', name), 'not a shared object');
   const [thrown, again] = thrownBy(copy, ['loadBridge', 'loadBridge']);
   t.match(thrown, { name: 'NativeBridgeError', code: 'ERR_CRAC_NATIVE_LOAD_FAILED', message: /crac_bridge\.node failed to load: /, cause: /\S/ });
   t.same(again, thrown, 'a second call throws the same');
@@ -79,8 +80,8 @@ t.test('without the native bridge, simulate works and criu says why it cannot ru
   };
   t.equal(result.simulated, 'restored', 'the simulate engine runs');
   t.equal(result.criu.name, 'CheckpointError');
-  t.match(result.criu.message, /native bridge is missing: no prebuilt binaries for linux-x64 in .*prebuilds\/linux-x64 .*"npm run build:native".*C compiler/s, 'the criu engine says why');
+  t.match(result.criu.message, /native bridge \(crac_bridge\.node\) is missing: no prebuilt binaries for linux-x64 in .*prebuilds\/linux-x64 .*"npm run build:native".*C compiler/s, 'the criu engine says why');
   const doctor = execFileSync(process.execPath, ['-e', `require(${JSON.stringify(join(copy, 'dist/cli/main.js'))}).main(['doctor']).then((c) => console.log('exit', c))`], { encoding: 'utf8' });
-  t.match(doctor, /\[FAIL\] node-crac native bridge is missing/, 'crac doctor names it');
+  t.match(doctor, /\[FAIL\] node-crac native bridge \(crac_bridge\.node\) is missing/, 'crac doctor names it');
   t.match(doctor, /exit 1/);
 });

@@ -126,7 +126,6 @@ function dumpFailureCause(imageDir: string, log: string, freeAtFailure: number |
   const privileges = readPrivileges();
   const lacking = [...missingCapabilities('checkpoint', privileges).map((c) => `${c.name} is not effective`), seccompProblem(privileges)].filter(Boolean);
   if (lacking.length > 0) return `${lacking.join('; ')}; fix: ${PRIVILEGE_FIX}`;
-  }
   if (log === '') return `CRIU exited before writing its log to ${imageDir}`;
   return undefined;
 }
