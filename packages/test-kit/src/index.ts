@@ -13,5 +13,6 @@ export { freePort, tryConnect } from './ports.js';
 export { listeningInode, readProcNetTcp, TCP_LISTEN, type TcpSocket } from './procNetTcp.js';
 export { type Exit, leftOver, newToken, pidListeningOn, processesWith, runCrac, type Started, startCrac, startNode, stopProcess } from './processes.js';
 export type { Teardown } from './teardown.js';
+export { exportsExactly } from './entryExports.js';
 export { tempDir, trustedTempDir } from './tempDir.js';
 export { type HeldJobRun, type JobReport, runHeldJob } from './heldJob.js';
