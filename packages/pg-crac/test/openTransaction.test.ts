@@ -83,17 +83,30 @@ t.test('when the hook timeout strikes first, the pool is usable again after the 
   client.release();
 });
 
-t.test('a checkout already queued inside the pool when the checkpoint starts is served and waited for', async (t) => {
+t.test('a checkout queued inside the pool counts in the failure at checkoutTimeoutMs', async (t) => {
   const table = await createScratchTable(t);
   const context = new Context();
   const pool = createCracPool({ connectionString: TEST_DATABASE_URL, max: 1 }, { context, checkoutTimeoutMs: 50 });
   endPoolAtTeardown(t, pool);
   const client = await pool.connect();
-  const queued = pool.query(`INSERT INTO ${table} (seq) VALUES (2)`);
+  const queued = pool.query(`INSERT INTO ${table} (seq) VALUES (1)`);
   t.equal(pool.waitingCount, 1, 'the pool is full, so the query waits inside pg-pool');
-
   const failed = (await checkpointRestore({ engine: 'simulate', context }).catch((e: unknown) => e)) as CheckpointError;
   t.match(failed.message, /1 client\(s\) still checked out and 1 checkout\(s\) queued in the pool after 50 ms/);
+  client.release();
+  await queued;
+  t.same(await seqsInInsertionOrder(table), [1], 'the queued query ran once the client was back');
+});
+
+t.test('a checkout already queued inside the pool when the checkpoint starts is served and waited for', async (t) => {
+  const table = await createScratchTable(t);
+  const context = new Context();
+  // The default checkoutTimeoutMs: the work below must finish within it, however slow the machine.
+  const pool = createCracPool({ connectionString: TEST_DATABASE_URL, max: 1 }, { context });
+  endPoolAtTeardown(t, pool);
+  const client = await pool.connect();
+  const queued = pool.query(`INSERT INTO ${table} (seq) VALUES (2)`);
+  t.equal(pool.waitingCount, 1, 'the pool is full, so the query waits inside pg-pool');
 
   const started = checkpointStarted(context);
   const log: string[] = [];

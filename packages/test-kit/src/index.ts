@@ -16,6 +16,7 @@ export { freePort, tryConnect } from './ports.js';
 export { listeningInode, readProcNetTcp, TCP_LISTEN, type TcpSocket } from './procNetTcp.js';
 export { type Exit, leftOver, newToken, pidListeningOn, processesWith, runCrac, type Started, startCrac, startNode, stopProcess } from './processes.js';
 export type { Teardown } from './teardown.js';
+export { exportsExactly } from './entryExports.js';
 export { homeTempDir, tempDir, trustedTempDir } from './tempDir.js';
 export { packTarballs, PUBLISHED_PACKAGES } from './packedTarballs.js';
 export { type HeldJobRun, type JobReport, runHeldJob } from './heldJob.js';

@@ -67,7 +67,7 @@ t.test('a refused checkpoint is printed once, and crac checkpoint says it stoppe
   t.equal(checkpoint.code, 1, 'crac checkpoint fails');
   t.equal(checkpoint.output.match(/Checkpoint refused/g)?.length, 1, 'the refusal is printed once');
   t.match(checkpoint.output, /fd \d+: tcp 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+ ESTABLISHED/);
-  t.match(checkpoint.output, /the checkpoint failed; the app was stopped/);
+  t.match(checkpoint.output, /the checkpoint failed; the app it started is stopped/);
   t.notMatch(checkpoint.output, /the app goes on/);
   t.same(await leftOver(checkpoint.token), [], 'and no app is left');
 });
