@@ -1,9 +1,9 @@
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CRAC_BIN, criuUsable, leftOver, newToken, tempDir } from '@node-crac/test-kit';
+import { CRAC_BIN, criuUsable, leftOver, newToken } from '@node-crac/test-kit';
 import t from 'tap';
 import { FIXTURE } from '../e2e/harness.js';
-import { createLocalUser } from './fixtures/localUser.js';
+import { createLocalUser, dirOwnedBy } from './fixtures/localUser.js';
 
 // CRIU dumps only as root, and without root it exits before writing even its
 // log: the message used to name a dump.log that did not exist. crac checkpoint
@@ -13,11 +13,7 @@ t.test('crac checkpoint as a user who is not root: refused before the app starts
   if (!criuUsable(t)) return;
   const user = createLocalUser(t);
   const token = newToken(t);
-  const home = tempDir(t, 'crac-nonroot-');
-  chmodSync(home, 0o755);
-  const theirs = join(home, 'theirs');
-  mkdirSync(theirs, { mode: 0o700 });
-  chownSync(theirs, user.uid, user.gid);
+  const theirs = dirOwnedBy(t, user, 'theirs', 0o700);
   const imageDir = join(theirs, 'image');
 
   const run = user.sh(`exec ${process.execPath} ${CRAC_BIN} checkpoint --image ${imageDir} -- ${process.execPath} ${FIXTURE} ${token}`);
