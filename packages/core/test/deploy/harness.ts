@@ -8,7 +8,8 @@ import type { Teardown } from '@node-crac/test-kit';
 
 export const WORKSPACE = resolve(__dirname, '../../../..');
 const CONTAINERS_CONF = join(WORKSPACE, '.cache/container/containers.conf');
-const env = { ...process.env, CONTAINERS_CONF };
+// NODE: deploy/build-app-image.sh copies the Node binary running the tests into the image.
+const env = { ...process.env, CONTAINERS_CONF, NODE: process.execPath };
 
 /** What the privileges of deploy/README.md grant a container: checkpoint and restore alike. */
 export const PRIVILEGES = ['--cap-add', 'SYS_ADMIN', '--cap-add', 'NET_ADMIN', '--cap-add', 'SYS_TIME', '--security-opt', 'seccomp=unconfined'];

@@ -69,6 +69,7 @@ export function createCriuEngine(options: CriuEngineOptions = {}): Engine {
         criu: { path: criu.path, version: criu.version },
         cpu: describeCpu(),
         process: { pid: process.pid, argv: process.argv, execArgv: process.execArgv, cwd: process.cwd() },
+        capabilities: { effective: readPrivileges().effective.toString(16) },
         statusPipe: { fd: readFd, inode },
         stdio: describeStdio(),
         heap,
