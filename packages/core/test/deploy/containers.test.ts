@@ -47,6 +47,7 @@ if (problem) {
     for (const capability of ['CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'CAP_SYS_TIME']) t.match(plain.output, `[FAIL] ${capability} is not effective`);
     t.match(plain.output, /\[FAIL\] a seccomp filter applies/);
     t.match(plain.output, /fix: .*--cap-add SYS_ADMIN --cap-add NET_ADMIN --cap-add SYS_TIME --security-opt seccomp=unconfined/);
+    t.match(plain.output, /\[FAIL\] "criu check" fails: .*\n\s+fix: grant the privileges above first/, 'criu check fails for the missing privileges, and says so');
 
     const granted = run('podman', ['run', '--pull', 'never', '--rm', ...PRIVILEGES, appImage, ...CRAC_IN_IMAGE, 'doctor']);
     t.equal(granted.code, 0, granted.output);
