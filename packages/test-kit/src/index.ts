@@ -5,7 +5,7 @@
 export { CRAC_BIN } from './crac.js';
 export { criuProblem, criuUsable } from './criu.js';
 export { type Deferred, deferred } from './deferred.js';
-export { dirListing } from './dirListing.js';
+export { dirListing, tmpdirLeftovers } from './dirListing.js';
 export { restoreEnvAtTeardown, setEnv } from './env.js';
 export { closeServer } from './http/closeServer.js';
 export { firstAnswer, type RestoredCopy, restoreCopies, stopServing } from './http/restoredCopies.js';

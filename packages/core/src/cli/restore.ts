@@ -243,7 +243,7 @@ export async function restore(imageDir: string, payload: RestorePayload, options
         `that ${join(imageDir, 'crac.json')} names (inode ${meta.statusPipe.inode}), and the restored app holds no such pipe, ` +
         `so that record does not belong to these CRIU files (was crac.json edited, or copied from another image?): checkpoint again; ${logNote}`,
     );
-    return 1;
+    return options.coldStart ? options.coldStart() : 1;
   }
   if (stopped === 'stuck') {
     say(
