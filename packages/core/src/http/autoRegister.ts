@@ -1,7 +1,7 @@
 import { Server } from 'node:net';
 import { type Context, getGlobalContext, type Registration } from '../cycle/context.js';
 import type { Resource } from '../cycle/resource.js';
-import { currentAddress, formatAddress } from './listenAddress.js';
+import { currentAddress } from './listenAddress.js';
 import { DEFAULT_LISTEN_ENV } from './listenEnv.js';
 import { becomeReady } from './readyFlow.js';
 import { isClaimed } from './serverClaims.js';
@@ -40,7 +40,7 @@ export function installAutoRegistration(context: Context = getGlobalContext()): 
     const envPort = /^\d+$/.test(process.env.PORT ?? '') ? Number(process.env.PORT) : undefined;
     const follows = 'port' in address && address.port === (envPort ?? firstPort);
     const resource = createUnclaimedServerResource(server, {
-      name: `${serverKind(server)} server ${formatAddress(address)} (automatic)`,
+      name: `${serverKind(server)} server`,
       listenEnv: follows ? DEFAULT_LISTEN_ENV : false,
       anyPortAtRestore: anyPort && !follows,
     });
@@ -76,8 +76,13 @@ export function installAutoRegistration(context: Context = getGlobalContext()): 
 /** The resource, passed over in a checkpoint when an adapter or the app claimed its server since. */
 function unlessClaimed(resource: ServerResource<Server>): Resource {
   let notified = false;
+  const recorded = resource.addresses;
   return {
-    name: resource.name,
+    // Where it listens now: a restored copy may have moved it.
+    get name() {
+      const addresses = resource.addresses.length > 0 ? resource.addresses : recorded;
+      return `${resource.name} ${addresses.join(', ')} (automatic)`;
+    },
     async beforeCheckpoint(context, signal) {
       notified = !isClaimed(resource.server);
       if (notified) await resource.beforeCheckpoint(context, signal);

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import { markOwnServer } from '../http/serverClaims.js';
 import { instanceId } from '../resumed/identity.js';
 import { type ControlAnswer, jsonLines, triggerSocketName } from './protocol.js';
 import { runTrigger } from './triggerHandler.js';
@@ -55,6 +56,7 @@ export function listenForTriggers(): void {
     process.stderr.write(`node-crac: no checkpoint trigger: cannot listen on ${path}: ${error.message}\n`);
     if (current.server === server) current.server = undefined;
   });
+  markOwnServer(server); // closed and opened again by the checkpoint itself, never drained and listened again
   server.listen(path);
   server.unref();
   current.server = server;
