@@ -26,8 +26,9 @@ installCheckpointTrigger().
 
 Options:
   --image DIR             image directory (created 0700; its files are made 0600)
-  --ready-url URL         ready once GET URL answers (< 500); without it the app must
-                          call notifyReady() from node-crac (adapters do after listen)
+  --ready-url URL         ready once GET URL answers (< 500); without it the app is
+                          ready when its first server listens (or, with --no-auto,
+                          when it calls notifyReady() from node-crac; adapters do)
   --ready-timeout S       seconds to wait for readiness (default 60)
   --warmup-url URL        GET this URL before the checkpoint (repeatable)
   --warmup-requests N     requests per warm-up URL (default 1)
