@@ -116,3 +116,9 @@ t.test('a restored copy is checkpointed again through its own trigger socket, an
   const [grandchild] = await restoreCopies(t, secondImage, 1, '/items');
   t.same(await getJson(grandchild!.port, '/items'), ['before', 'in-the-copy'], 'the second image holds the copy\'s state');
 });
+
+t.test('--no-auto with --pid is a usage error: the app is already running', async (t) => {
+  const run = await runCrac(t, ['checkpoint', '--pid', String(process.pid), '--image', join(tempDir(t, 'crac-zero-'), 'image'), '--no-auto']);
+  t.equal(run.code, 2);
+  t.match(run.output, /--no-auto goes with a command to start \(or with crac run\), not --pid/);
+});
