@@ -5,7 +5,7 @@ import { prepareImageDir, readCheckpointFailure, readImageState } from '../image
 import type { ImageMeta } from '../image/imageMeta.js';
 import { LAUNCH_ENV } from '../launch/protocol.js';
 import { type Command, say, splitAtDashDash, UsageError } from './command.js';
-import { describeExit, type Exit, forwardSignals, launchApp, type LaunchedApp, stopApp } from './launchApp.js';
+import { describeExit, type Exit, forwardSignals, launchApp, type LaunchedApp, signalGroup, stopApp } from './launchApp.js';
 import { findTriggerTarget, sendTrigger } from './launchChannel.js';
 import { waitForUrl, warmUp } from './warmup.js';
 
@@ -97,7 +97,7 @@ async function launchAndCheckpoint(command: string[], imageDir: string, plan: La
   });
   started = app.pid;
   let ended = false;
-  void app.exited.then(() => (ended = true), () => (ended = true));
+  void app.exited.then(() => (ended = true));
   say(`started ${command.join(' ')} (pid ${app.pid})`);
   const stopForwarding = forwardSignals(app); // ^C ends the app too, and so this command
   try {
@@ -111,11 +111,12 @@ async function launchAndCheckpoint(command: string[], imageDir: string, plan: La
       await Promise.race([app.outputDone, new Promise((r) => setTimeout(r, 1000))]);
       return endedDuringCheckpoint(target, exit, app.stderrTail());
     });
+    signalGroup(app.pid, 'SIGKILL'); // what a wrapper left: the app itself is gone with the dump
     await Promise.race([app.outputDone, new Promise((r) => setTimeout(r, 2000))]);
     printSummary(imageDir, meta, Date.now() - triggeredAt);
     return 0;
   } catch (error) {
-    if (!ended) await stopApp(app);
+    await stopApp(app);
     throw error;
   } finally {
     stopForwarding();
