@@ -93,13 +93,20 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR1', '
 /**
  * Passes the signals a terminal or supervisor sends us on to the app's process
  * group (as a terminal does to its foreground group), which leads its own
- * session and so gets none of them directly. Returns the undo.
+ * session and so gets none of them directly. `received` is the last one.
  */
-export function forwardSignals(app: LaunchedApp): () => void {
-  const forward = (signal: NodeJS.Signals): void => signalGroup(app.pid, signal);
+export function forwardSignals(app: LaunchedApp): { received(): NodeJS.Signals | undefined; stop(): void } {
+  let last: NodeJS.Signals | undefined;
+  const forward = (signal: NodeJS.Signals): void => {
+    last = signal;
+    signalGroup(app.pid, signal);
+  };
   for (const signal of FORWARDED) process.on(signal, forward);
-  return () => {
-    for (const signal of FORWARDED) process.off(signal, forward);
+  return {
+    received: () => last,
+    stop() {
+      for (const signal of FORWARDED) process.off(signal, forward);
+    },
   };
 }
 

@@ -38,9 +38,9 @@ export const runCommand: Command = {
       },
     });
     say(`started ${command.join(' ')} (pid ${app.pid}); checkpoint it with: crac checkpoint --pid ${app.pid} --image DIR`);
-    const stopForwarding = forwardSignals(app);
+    const signals = forwardSignals(app);
     const exit = await app.exited;
-    stopForwarding();
+    signals.stop();
     signalGroup(app.pid, 'SIGKILL'); // nothing the app started outlives it
     await Promise.race([app.outputDone, new Promise((r) => setTimeout(r, 2000))]);
     app.channel.close();

@@ -86,6 +86,7 @@ function launcherGone(): void {
 export function tellLauncher(message: AppMessage): boolean {
   const state = channel();
   if (!isMainThread || state.path === undefined) return false;
+  if (state.claims.some((claim) => claim.kind === message.kind)) return true;
   state.claims.push(message);
   if (state.socket) state.socket.write(`${JSON.stringify(message)}\n`);
   else connectToLauncher();

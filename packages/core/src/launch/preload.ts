@@ -4,7 +4,9 @@
  * does not import node-crac itself: one line per feature.
  */
 import { connectToLauncher } from './channel.js';
+import { claimAppOnListen } from './listenClaim.js';
 import { answerLauncherTriggers } from './trigger.js';
 
 answerLauncherTriggers();
 connectToLauncher();
+claimAppOnListen();
