@@ -1,7 +1,7 @@
 import t from 'tap';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { criuUsable, freePort, leftOver, newToken, runCrac, startCrac, tempDir, trustedTempDir, tryConnect } from '@node-crac/test-kit';
+import { criuUsable, freePort, leftOver, newToken, portFreed, runCrac, startCrac, tempDir, trustedTempDir } from '@node-crac/test-kit';
 import { FIXTURE } from './harness.js';
 
 // Whatever dies, nothing a launcher started outlives it: the app (and any
@@ -21,17 +21,6 @@ async function until(condition: () => boolean, what: string): Promise<void> {
     if (Date.now() > deadline) throw new Error(`${what}: not within 60 s`);
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-/** What a connect to `port` gets once it stops connecting, within 5 s: a process leaves /proc's command lines before it has closed its sockets. */
-async function portFreed(port: number): Promise<string> {
-  const deadline = Date.now() + 5000;
-  let result = await tryConnect(port);
-  while (result === 'connected' && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-    result = await tryConnect(port);
-  }
-  return result;
 }
 
 t.test('crac run killed with SIGKILL leaves no app and frees the port', async (t) => {
