@@ -5,7 +5,7 @@ import { prepareImageDir, readCheckpointFailure, readImageState } from '../image
 import type { ImageMeta } from '../image/imageMeta.js';
 import { LAUNCH_ENV } from '../launch/protocol.js';
 import { type Command, say, splitAtDashDash, UsageError } from './command.js';
-import { describeExit, type Exit, forwardSignals, launchApp, type LaunchedApp, stopApp } from './launchApp.js';
+import { describeExit, type Exit, forwardSignals, launchApp, type LaunchedApp, signalGroup, stopApp } from './launchApp.js';
 import { findTriggerTarget, sendTrigger } from './launchChannel.js';
 import { waitForUrl, warmUp } from './warmup.js';
 
@@ -108,12 +108,21 @@ async function launchAndCheckpoint(command: string[], imageDir: string, plan: La
   });
   started = app.pid;
   let ended = false;
-  void app.exited.then(() => (ended = true), () => (ended = true));
+  void app.exited.then(() => (ended = true));
   say(`started ${command.join(' ')} (pid ${app.pid})`);
-  const stopForwarding = forwardSignals(app); // ^C ends the app too, and so this command
+  const signals = forwardSignals(app); // ^C ends the app too, and so this command
   try {
     await waitUntilReady(app, plan, () => !ended);
-    const sent = await warmUp({ urls: plan.warmupUrls, requests: plan.warmupRequests, durationS: plan.warmupDurationS });
+    const unsupported = unsupportedWrapper(app.channel.appPid() ?? app.pid);
+    if (unsupported) throw new Error(unsupported);
+    let sent: number;
+    try {
+      sent = await warmUp({ urls: plan.warmupUrls, requests: plan.warmupRequests, durationS: plan.warmupDurationS });
+    } catch (error) {
+      const signal = signals.received();
+      if (signal) throw new Error(`stopped by ${signal} during the warm-up: the app was ended with it, and no image was written`);
+      throw new Error(`the warm-up failed: ${(error as Error).message}`);
+    }
     if (sent > 0) say(`warm-up: ${sent} requests`);
     const triggeredAt = Date.now();
     const target = app.channel.trigger({ imageDir, leaveRunning: false }, app.pid);
@@ -122,16 +131,36 @@ async function launchAndCheckpoint(command: string[], imageDir: string, plan: La
       await Promise.race([app.outputDone, new Promise((r) => setTimeout(r, 1000))]);
       return endedDuringCheckpoint(target, exit, app.stderrTail());
     });
+    signalGroup(app.pid, 'SIGKILL'); // what a wrapper left: the app itself is gone with the dump
     await Promise.race([app.outputDone, new Promise((r) => setTimeout(r, 2000))]);
     printSummary(imageDir, meta, Date.now() - triggeredAt);
     return 0;
   } catch (error) {
-    if (!ended) await stopApp(app);
+    await stopApp(app);
     throw error;
   } finally {
-    stopForwarding();
+    signals.stop();
     app.channel.close();
   }
+}
+
+/**
+ * Why the app cannot be checkpointed under the wrapper that started it, if it
+ * cannot: tsx (npx tsx, node --import tsx) keeps an esbuild service process
+ * talking to the app over socketpairs, which an image cannot hold.
+ */
+function unsupportedWrapper(pid: number): string | undefined {
+  let argv: string[];
+  try {
+    argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return undefined; // gone: the wait for the image says how it ended
+  }
+  if (!argv.some((arg) => /(^|[/\\@])tsx([/\\]|$)/.test(arg))) return undefined;
+  return (
+    `the app (pid ${pid}) runs under tsx (npx tsx, or node --import tsx), which keeps an esbuild service process connected to it by socketpairs ` +
+    'that a checkpoint image cannot hold: compile the app to JavaScript (tsc) and run crac checkpoint -- node dist/app.js'
+  );
 }
 
 /** Why the app is gone without an image: how it ended (when known) and the last lines it wrote to stderr. */

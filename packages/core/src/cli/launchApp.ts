@@ -96,14 +96,22 @@ export async function launchApp(command: string[], options: LaunchOptions): Prom
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGQUIT'];
 
 /**
- * Passes the signals a terminal or supervisor sends us on to the app, which leads
- * its own session and so gets none of them directly. Returns the undo.
+ * Passes the signals a terminal or supervisor sends us on to the app's process
+ * group (as a terminal does to its foreground group), which leads its own
+ * session and so gets none of them directly. `received` is the last one.
  */
-export function forwardSignals(app: LaunchedApp): () => void {
-  const forward = (signal: NodeJS.Signals): void => void app.child.kill(signal);
+export function forwardSignals(app: LaunchedApp): { received(): NodeJS.Signals | undefined; stop(): void } {
+  let last: NodeJS.Signals | undefined;
+  const forward = (signal: NodeJS.Signals): void => {
+    last = signal;
+    signalGroup(app.pid, signal);
+  };
   for (const signal of FORWARDED) process.on(signal, forward);
-  return () => {
-    for (const signal of FORWARDED) process.off(signal, forward);
+  return {
+    received: () => last,
+    stop() {
+      for (const signal of FORWARDED) process.off(signal, forward);
+    },
   };
 }
 
@@ -114,12 +122,23 @@ export function describeExit(exit: Exit): string {
 
 /**
  * Ends everything the launcher started: SIGTERM to the app's process group
- * (the app and any wrapper lead it), SIGKILL to what is left after `graceMs`.
+ * (the command leads it; wrappers and the app are in it), SIGKILL to what is
+ * left of it after `graceMs`.
  */
 export async function stopApp(app: LaunchedApp, graceMs = 5000): Promise<void> {
   signalGroup(app.pid, 'SIGTERM');
-  await Promise.race([app.exited, new Promise((r) => setTimeout(r, graceMs))]);
+  const deadline = Date.now() + graceMs;
+  while (groupAlive(app.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   signalGroup(app.pid, 'SIGKILL');
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Signals the process group `pgid`; a group already gone is no error. */

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type Command, say, splitAtDashDash, UsageError } from './command.js';
-import { forwardSignals, launchApp, type LaunchedApp } from './launchApp.js';
+import { forwardSignals, launchApp, type LaunchedApp, signalGroup } from './launchApp.js';
 import { LAUNCH_ENV, type ControlAnswer, type TriggerRequest } from '../launch/protocol.js';
 
 const help = `Usage: crac run [--image DIR] [--no-auto] -- <command...>
@@ -43,9 +43,10 @@ export const runCommand: Command = {
       autoRegister: !values['no-auto'],
     });
     say(`started ${command.join(' ')} (pid ${app.pid}); checkpoint it with: crac checkpoint --pid ${app.pid} --image DIR`);
-    const stopForwarding = forwardSignals(app);
+    const signals = forwardSignals(app);
     const exit = await app.exited;
-    stopForwarding();
+    signals.stop();
+    signalGroup(app.pid, 'SIGKILL'); // nothing the app started outlives it
     await Promise.race([app.outputDone, new Promise((r) => setTimeout(r, 2000))]);
     app.channel.close();
     if (exit.signal === 'SIGKILL') say('the app was ended by SIGKILL (CRIU ends a checkpointed app this way)');

@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { isMainThread } from 'node:worker_threads';
 import { type AppMessage, jsonLines, LAUNCH_ENV } from './protocol.js';
@@ -7,7 +8,9 @@ import { closeTriggerSocket, listenForTriggers } from './triggerSocket.js';
 /**
  * The app's end of the launch channel (protocol.ts). The state is kept on
  * globalThis, for every copy of node-crac in the process (the preload's and the
- * app's own). The socket is unref'd: it never keeps a process alive.
+ * app's own). The socket is unref'd: it never keeps a process alive. It is
+ * also the lifeline: when it ends other than by detachFromLauncher(), the
+ * launcher is gone and the process group it started is ended.
  */
 interface ChannelState {
   /** The launcher's socket; undefined when not launched, or in a restored copy. */
@@ -50,17 +53,40 @@ export function connectToLauncher(): void {
       }
     }),
   );
-  socket.on('error', () => undefined); // 'close' follows
+  let failure: string | undefined;
+  socket.on('error', (error: NodeJS.ErrnoException) => (failure = error.code ?? error.message)); // 'close' follows
   socket.on('close', () => {
-    if (state.socket === socket) state.socket = undefined;
+    if (state.socket !== socket) return; // closed by detachFromLauncher()
+    state.socket = undefined;
+    if (failure === undefined || LAUNCHER_GONE.has(failure)) launcherGone();
+    else process.stderr.write(`node-crac: lost the launch channel ${state.path} (${failure}): this process can no longer be triggered\n`);
   });
   for (const message of [{ kind: 'hello', pid: process.pid } as const, ...state.claims]) socket.write(`${JSON.stringify(message)}\n`);
+}
+
+/** How a connection ends when its launcher was killed: refused or gone before, reset or closed after. */
+const LAUNCHER_GONE = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE']);
+
+/**
+ * The launcher died (even by SIGKILL): nothing it started may outlive it. The
+ * launcher made the command it started lead a process group, which wrappers
+ * and the app share; the first Node process of that group to notice ends it
+ * all, itself included. A restored copy has no launcher and never gets here.
+ */
+function launcherGone(): void {
+  try {
+    writeSync(2, 'node-crac: the launcher (crac run / crac checkpoint) is gone: ending the process group it started\n');
+  } catch {
+    // its stderr went with it
+  }
+  process.kill(0, 'SIGKILL');
 }
 
 /** Tells the launcher something about this process (kept, and said again after a reconnect). */
 export function tellLauncher(message: AppMessage): boolean {
   const state = channel();
   if (!isMainThread || state.path === undefined) return false;
+  if (state.claims.some((claim) => claim.kind === message.kind)) return true;
   state.claims.push(message);
   if (state.socket) state.socket.write(`${JSON.stringify(message)}\n`);
   else connectToLauncher();

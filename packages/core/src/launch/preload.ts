@@ -5,9 +5,11 @@
  */
 import { installAutoRegistration } from '../http/autoRegister.js';
 import { connectToLauncher } from './channel.js';
+import { claimAppOnListen } from './listenClaim.js';
 import { LAUNCH_ENV } from './protocol.js';
 import { answerLauncherTriggers } from './trigger.js';
 
 answerLauncherTriggers();
 connectToLauncher();
+claimAppOnListen();
 if (process.env[LAUNCH_ENV.autoRegister] === 'servers') installAutoRegistration();
