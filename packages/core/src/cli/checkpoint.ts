@@ -19,7 +19,7 @@ it is ready, warms it up, checkpoints it and prints a summary. The checkpoint is
 for over the launcher's private channel, never with a signal the app may handle. With
 wrappers (npm start, npx tsx app.ts) the app is the Node process that listens on a TCP
 port or calls notifyReady() first. Every node:http, https, http2 and net server the
-app listens on is registered (the first one to listen makes the app ready) unless an
+app listens on is registered (the first on a TCP port makes the app ready) unless an
 adapter or the app registered it itself; see docs/zero-code.md. With --pid, checkpoints
 an app running under "crac run", a restored copy, or an app that called
 installCheckpointTrigger().
@@ -27,7 +27,7 @@ installCheckpointTrigger().
 Options:
   --image DIR             image directory (created 0700; its files are made 0600)
   --ready-url URL         ready once GET URL answers (< 500); without it the app is
-                          ready when its first server listens (or, with --no-auto,
+                          ready when its first TCP server listens (or, with --no-auto,
                           when it calls notifyReady() from node-crac; adapters do)
   --ready-timeout S       seconds to wait for readiness (default 60)
   --warmup-url URL        GET this URL before the checkpoint (repeatable)

@@ -15,7 +15,7 @@ const store = globalThis as unknown as Record<symbol, (() => void) | undefined>;
  * Registers every server the app listens on (node:http, node:https,
  * node:http2, node:net: they all listen through net.Server) unless a resource
  * made on purpose looks after it (an adapter, registerServer(), createServerResource()).
- * The first one to listen reports readiness. `crac run` and `crac checkpoint`
+ * The first one to listen on a TCP port reports readiness. `crac run` and `crac checkpoint`
  * install it through their preload unless given --no-auto. Returns the undo.
  *
  * After a restore that sets a new PORT (or HOST), the servers on the app's
@@ -52,7 +52,8 @@ export function installAutoRegistration(context: Context = getGlobalContext()): 
       registration.unregister();
       registrations.delete(server);
     });
-    becomeReady(server, {}).catch((error: Error) => process.emitWarning(error));
+    // A unix socket is as often a tool's own channel (tsx's IPC server, in a wrapper) as the app's: only TCP makes it ready.
+    if ('port' in address) becomeReady(server, {}).catch((error: Error) => process.emitWarning(error));
   };
 
   Server.prototype.listen = function listen(this: Server, ...args: unknown[]) {
