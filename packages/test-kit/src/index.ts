@@ -12,7 +12,7 @@ export { firstAnswer, type RestoredCopy, restoreCopies, stopServing } from './ht
 export { closedByServer, get, getJson, type Response } from './http/client.js';
 export { type LoadOptions, type LoadResult, runLoad } from './http/load.js';
 export { fillFilesystem, tmpfsDir, type TmpfsOptions } from './mounts.js';
-export { freePort, tryConnect } from './ports.js';
+export { freePort, portFreed, tryConnect } from './ports.js';
 export { listeningInode, readProcNetTcp, TCP_LISTEN, type TcpSocket } from './procNetTcp.js';
 export { type Exit, leftOver, newToken, pidListeningOn, processesWith, runCrac, type Started, startCrac, startNode, stopProcess } from './processes.js';
 export type { Teardown } from './teardown.js';

@@ -1,12 +1,13 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { checkDumpPrivilege, effectiveUid } from '../engines/criu/dumpPrivilege.js';
 import { prepareImageDir, readCheckpointFailure, readImageState } from '../image/imageDir.js';
 import type { ImageMeta } from '../image/imageMeta.js';
-import { LAUNCH_ENV, TRIGGER_SIGNAL, triggerRequestPath, type TriggerRequest } from '../launch/protocol.js';
+import { checkDumpPrivilege, effectiveUid } from '../engines/criu/dumpPrivilege.js';
+import { LAUNCH_ENV } from '../launch/protocol.js';
 import { type Command, say, splitAtDashDash, UsageError } from './command.js';
-import { forwardSignals, launchApp, type LaunchedApp } from './launchApp.js';
+import { describeExit, type Exit, forwardSignals, launchApp, type LaunchedApp, signalGroup, stopApp } from './launchApp.js';
+import { findTriggerTarget, sendTrigger } from './launchChannel.js';
 import { positiveInt, seconds } from './optionValues.js';
 import { describeWarmup, WARMUP_HELP, WARMUP_OPTIONS, waitForUrl, warmUp, type WarmupPlan, warmupPlan } from './warmup.js';
 
@@ -16,15 +17,20 @@ const help = `Usage:
 
 Starts <command> ready to be checkpointed (CRAC_ENGINE=criu, CRAC_CHECKPOINT_TO=DIR,
 stdout/stderr as real pipes relayed to this terminal, io_uring blocked), waits until
-it is ready, warms it up, checkpoints it and prints a summary. Every node:http, https,
-http2 and net server the app listens on is registered (the first one to listen makes
-the app ready) unless an adapter or the app registered it itself; see docs/zero-code.md. With --pid, checkpoints
-an app already running under "crac run" (or one that called installCheckpointTrigger()).
+it is ready, warms it up, checkpoints it and prints a summary. The checkpoint is asked
+for over the launcher's private channel, never with a signal the app may handle. With
+wrappers (npm start, npx tsx app.ts) the app is the Node process that listens on a TCP
+port or calls notifyReady() first. Every node:http, https, http2 and net server the
+app listens on is registered (the first on a TCP port makes the app ready) unless an
+adapter or the app registered it itself; see docs/zero-code.md. With --pid, checkpoints
+an app running under "crac run", a restored copy, or an app that called
+installCheckpointTrigger().
 
 Options:
   --image DIR             image directory (created 0700; its files are made 0600)
-  --ready-url URL         ready once GET URL answers (< 500); without it the app must
-                          call notifyReady() from node-crac (adapters do after listen)
+  --ready-url URL         ready once GET URL answers (< 500); without it the app is
+                          ready when its first TCP server listens (or, with --no-auto,
+                          when it calls notifyReady() from node-crac; adapters do)
   --ready-timeout S       seconds to wait for readiness (default 60)
 ${WARMUP_HELP}
   --timeout S             seconds to wait for the image (default 120)
@@ -86,52 +92,88 @@ interface LaunchPlan {
 async function launchAndCheckpoint(command: string[], imageDir: string, plan: LaunchPlan): Promise<number> {
   checkDumpPrivilege(process.geteuid?.(), 'this command (and so the app it would start)');
   prepareImageDir(imageDir);
-  const app = await launchApp(command, { env: { [LAUNCH_ENV.engine]: 'criu', [LAUNCH_ENV.imageDir]: imageDir, [LAUNCH_ENV.launcher]: 'checkpoint' }, readyPipe: !plan.readyUrl, autoRegister: plan.autoRegister });
+  let started: number | undefined;
+  const app = await launchApp(command, {
+    env: { [LAUNCH_ENV.engine]: 'criu', [LAUNCH_ENV.imageDir]: imageDir, [LAUNCH_ENV.awaitsReady]: '1' },
+    channel: { onApp: (pid) => pid !== started && say(`the app is pid ${pid}, started by ${basename(command[0]!)}`) },
+    autoRegister: plan.autoRegister,
+  });
+  started = app.pid;
   let ended = false;
-  void app.exited.then(() => (ended = true), () => (ended = true));
+  void app.exited.then(() => (ended = true));
   say(`started ${command.join(' ')} (pid ${app.pid})`);
-  const stopForwarding = forwardSignals(app); // ^C ends the app too, and so this command
+  const signals = forwardSignals(app); // ^C ends the app too, and so this command
   try {
     await waitUntilReady(app, plan, () => !ended);
-    const warmup = await warmUp(plan.warmup);
+    const unsupported = unsupportedWrapper(app.channel.appPid() ?? app.pid);
+    if (unsupported) throw new Error(unsupported);
+    let warmup;
+    try {
+      warmup = await warmUp(plan.warmup);
+    } catch (error) {
+      const signal = signals.received();
+      if (signal) throw new Error(`stopped by ${signal} during the warm-up: the app was ended with it, and no image was written`);
+      throw new Error(`the warm-up failed: ${(error as Error).message}`);
+    }
     if (warmup.sent > 0) say(describeWarmup(warmup));
     const triggeredAt = Date.now();
-    process.kill(app.pid, TRIGGER_SIGNAL);
-    const meta = await waitForImage(imageDir, () => !ended, plan.timeoutMs, 'the app it started is stopped');
-    const exit = await app.exited;
+    const target = app.channel.trigger({ imageDir, leaveRunning: false }, app.pid);
+    const meta = await waitForImage(imageDir, target, plan.timeoutMs, (failure) => `the checkpoint failed; the app it started is stopped.\n${failure}`, async () => {
+      const exit = target === app.pid ? await app.exited : undefined;
+      await Promise.race([app.outputDone, new Promise((r) => setTimeout(r, 1000))]);
+      return endedDuringCheckpoint(target, exit, app.stderrTail());
+    });
+    signalGroup(app.pid, 'SIGKILL'); // what a wrapper left: the app itself is gone with the dump
     await Promise.race([app.outputDone, new Promise((r) => setTimeout(r, 2000))]);
     printSummary(imageDir, meta, Date.now() - triggeredAt);
-    if (exit.signal !== 'SIGKILL') say(`note: the app ended with ${exit.signal ?? `exit code ${exit.code}`}, not by CRIU`);
     return 0;
   } catch (error) {
-    if (!ended) {
-      app.child.kill('SIGTERM');
-      await Promise.race([app.exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (!ended) app.child.kill('SIGKILL');
-    }
+    await stopApp(app);
     throw error;
   } finally {
-    stopForwarding();
+    signals.stop();
+    app.channel.close();
   }
 }
 
-/** Until the app is ready (notifyReady() or the ready URL), or an error when it ended first or took too long. */
+/**
+ * Why the app cannot be checkpointed under the wrapper that started it, if it
+ * cannot: tsx (npx tsx, node --import tsx) keeps an esbuild service process
+ * talking to the app over socketpairs, which an image cannot hold.
+ */
+function unsupportedWrapper(pid: number): string | undefined {
+  let argv: string[];
+  try {
+    argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return undefined; // gone: the wait for the image says how it ended
+  }
+  if (!argv.some((arg) => /(^|[/\\@])tsx([/\\]|$)/.test(arg))) return undefined;
+  return (
+    `the app (pid ${pid}) runs under tsx (npx tsx, or node --import tsx), which keeps an esbuild service process connected to it by socketpairs ` +
+    'that a checkpoint image cannot hold: compile the app to JavaScript (tsc) and run crac checkpoint -- node dist/app.js'
+  );
+}
+
+/** Why the app is gone without an image: how it ended (when known) and the last lines it wrote to stderr. */
+function endedDuringCheckpoint(pid: number, exit: Exit | undefined, stderr: string[]): string {
+  const how = exit ? ` (${describeExit(exit)})` : '';
+  const lines = stderr.length > 0 ? `; its last lines on stderr:\n${stderr.map((l) => `  ${l}`).join('\n')}` : '; it wrote nothing to stderr';
+  return `the app (pid ${pid}) ended during the checkpoint${how}, without writing an image${lines}`;
+}
+
+/** Until the app is ready (its first TCP server, notifyReady() or the ready URL), or an error when it ended first or took too long. */
 export async function waitUntilReady(app: LaunchedApp, plan: Pick<LaunchPlan, 'readyUrl' | 'readyTimeoutMs'>, running: () => boolean): Promise<void> {
-  const endedEarly = (exit: { code: number | null; signal: NodeJS.Signals | null }): Error =>
-    new Error(`the app ended (${exit.signal ?? `exit code ${exit.code}`}) before it was ready`);
+  const endedEarly = (exit: Exit): Error => new Error(`the app ended (${describeExit(exit)}) before it was ready`);
   const ended = app.exited.then((exit) => {
     throw endedEarly(exit);
   });
-  const ready = (plan.readyUrl ? waitForUrl(plan.readyUrl, plan.readyTimeoutMs, running) : app.ready!).catch(async (error: Error) => {
-    // The ready pipe also closes when the app ends: then say how it ended.
-    const exit = await Promise.race([app.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 500))]);
-    throw exit ? endedEarly(exit) : error;
-  });
+  const ready = plan.readyUrl ? waitForUrl(plan.readyUrl, plan.readyTimeoutMs, running) : app.channel.ready;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () => reject(new Error(`the app was not ready within ${plan.readyTimeoutMs / 1000} s` +
-        (plan.readyUrl ? '' : ': it must call notifyReady() from node-crac (the adapters do once listening), or pass --ready-url'))),
+        (plan.readyUrl ? '' : ': it is ready once a server listens, or when it calls notifyReady() from node-crac (with --no-auto); else pass --ready-url'))),
       plan.readyTimeoutMs,
     );
   });
@@ -144,45 +186,54 @@ export async function waitUntilReady(app: LaunchedApp, plan: Pick<LaunchPlan, 'r
 
 /** Checkpoints a running app through its trigger; resolves once the image is sealed, throws when it failed (the app goes on). */
 export async function checkpointRunning(pid: number, imageDir: string, leaveRunning: boolean, timeoutMs: number, summary = true): Promise<number> {
-  if (!catchesTriggerSignal(pid)) {
-    throw new Error(`process ${pid} has no checkpoint trigger (${TRIGGER_SIGNAL} would kill it): start it with "crac run", or call installCheckpointTrigger() from node-crac`);
+  const target = findTriggerTarget(pid);
+  if (!target) {
+    throw new Error(
+      `process ${pid} has no checkpoint trigger: it was not started by "crac run" (no launch channel in its environment), is not a restored copy, ` +
+        'and did not call installCheckpointTrigger() from node-crac: start it with "crac run", or call installCheckpointTrigger() in it',
+    );
   }
   checkDumpPrivilege(effectiveUid(pid), `process ${pid}`);
   prepareImageDir(imageDir);
-  const request: TriggerRequest = { imageDir, leaveRunning };
-  const requestPath = triggerRequestPath(pidInOwnNamespace(pid));
-  rmSync(requestPath, { force: true });
-  writeFileSync(requestPath, JSON.stringify(request), { mode: 0o600, flag: 'wx' });
   const triggeredAt = Date.now();
-  try {
-    process.kill(pid, TRIGGER_SIGNAL);
-    const meta = await waitForImage(imageDir, () => isAlive(pid), timeoutMs, 'the app goes on');
-    if (summary) printSummary(imageDir, meta, Date.now() - triggeredAt);
-    return 0;
-  } finally {
-    rmSync(requestPath, { force: true });
-  }
+  const answer = await sendTrigger(target.path, { kind: 'trigger', pid, imageDir, leaveRunning });
+  if (answer.kind === 'refused') throw new Error(`the ${target.via === 'launcher' ? 'launcher' : 'trigger'} of process ${pid} refused the checkpoint: ${answer.reason}`);
+  // A process's own socket answers with the PID it sees, which in a restored copy is that of its namespace.
+  const app = target.via === 'launcher' ? answer.pid : pid;
+  const meta = await waitForImage(imageDir, app, timeoutMs, (failure) => `the checkpoint failed; the app goes on.\n${failure}`, async () =>
+    endedDuringCheckpoint(app, undefined, []),
+  );
+  if (summary) printSummary(imageDir, meta, Date.now() - triggeredAt);
+  return 0;
 }
 
 /**
  * Until crac.json is sealed (success), checkpoint-failed.json appears (the app
- * reported a failure; `afterFailure` says what becomes of the app) or the app
- * is gone without an image.
+ * reported a failure and goes on) or the app `pid` is gone without an image.
  */
-async function waitForImage(dir: string, appAlive: () => boolean, timeoutMs: number, afterFailure: string): Promise<ImageMeta> {
+async function waitForImage(
+  dir: string,
+  pid: number,
+  timeoutMs: number,
+  failed: (failure: string) => string,
+  gone: () => Promise<string>,
+): Promise<ImageMeta> {
   const deadline = Date.now() + timeoutMs;
   let goneSince: number | undefined;
   while (Date.now() < deadline) {
     const image = readImageState(dir);
     if (image.state === 'sealed') return image.meta;
     const failure = readCheckpointFailure(dir);
-    if (failure !== undefined) throw new Error(`the checkpoint failed; ${afterFailure}.\n${failure}`);
-    if (appAlive()) {
+    if (failure !== undefined) throw new Error(failed(failure));
+    if (isAlive(pid)) {
       goneSince = undefined;
     } else {
-      // CRIU ends the app before the image is sealed: give the sealing a moment.
+      // CRIU seals the image before it ends the app: a moment for the file system, no more.
       goneSince ??= Date.now();
-      if (Date.now() - goneSince > 15_000) throw new Error(`the app ended without writing an image to ${dir} (see ${join(dir, 'dump.log')} if it exists)`);
+      if (Date.now() - goneSince > 1000) {
+        const log = join(dir, 'dump.log');
+        throw new Error(`${await gone()}${existsSync(log) ? `\nCRIU's log: ${log}` : ''}`);
+      }
     }
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -202,27 +253,6 @@ function printSummary(dir: string, meta: ImageMeta, sinceTriggerMs: number): voi
     `Restore with: crac restore ${dir}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-}
-
-/** Whether `pid` handles the trigger signal (SigCgt in /proc/PID/status). */
-function catchesTriggerSignal(pid: number): boolean {
-  let status: string;
-  try {
-    status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  } catch {
-    throw new Error(`no process ${pid}`);
-  }
-  const caught = BigInt(`0x${/^SigCgt:\s*([0-9a-f]+)/m.exec(status)?.[1] ?? '0'}`);
-  return ((caught >> 11n) & 1n) === 1n; // SIGUSR2 is 12
-}
-
-/**
- * The PID the process sees for itself: a restored copy runs in its own PID
- * namespace, where it keeps its original PID (the last NSpid entry).
- */
-function pidInOwnNamespace(pid: number): number {
-  const nspid = /^NSpid:\s*([\d\s]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]?.trim().split(/\s+/);
-  return Number(nspid?.at(-1) ?? pid);
 }
 
 function isAlive(pid: number): boolean {

@@ -1,7 +1,7 @@
 import { checkOpenResources, type OpenResourceReport } from '../checks/openResourceCheck.js';
 import type { EngineOutcome } from '../engines/engine.js';
 import { shrinkHeap } from '../heap/heapShrink.js';
-import { closeReadyChannel } from '../launch/ready.js';
+import { detachFromLauncher } from '../launch/channel.js';
 import { loadBridge } from '../native/bridge.js';
 import { applyPayload } from '../resumed/applyPayload.js';
 import { refreshRandomness } from '../resumed/freshRandomness.js';
@@ -71,8 +71,8 @@ async function runCycle(options: CheckpointRestoreOptions): Promise<CheckpointRe
 
   failures.push(...(await context.notifyBeforeCheckpoint(record.notifyOptions)));
 
-  // The launcher's ready pipe cannot go into an image, and the check must not see it.
-  if (ok() && engine.needsImageDir) closeReadyChannel();
+  // The launcher's channel cannot go into an image, and the check must not see it.
+  const launcher = ok() && engine.needsImageDir ? detachFromLauncher() : undefined;
 
   let openResources: OpenResourceReport | undefined;
   if (ok() && plan.checkOpenResources) {
@@ -107,6 +107,7 @@ async function runCycle(options: CheckpointRestoreOptions): Promise<CheckpointRe
       applyPayload(payload);
     });
   }
+  launcher?.resume(outcome?.kind === 'restored');
   if (openResources) await record.step('reopen files', restoreErrors, () => openResources.reopen());
   setCycleOutcome(outcome?.kind ?? 'failed');
   try {
