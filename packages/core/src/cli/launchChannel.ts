@@ -47,7 +47,9 @@ export interface LaunchChannelOptions {
 
 /** Listens on a new launch channel. */
 export async function openLaunchChannel(options: LaunchChannelOptions = {}): Promise<LaunchChannel> {
-  const dir = mkdtempSync(join(userRuntimeDir(), LAUNCH_DIR_PREFIX));
+  const runtime = userRuntimeDir();
+  await sweepStaleSockets(runtime);
+  const dir = mkdtempSync(join(runtime, LAUNCH_DIR_PREFIX));
   const path = join(dir, LAUNCH_SOCKET_NAME);
   const connected = new Map<number, Socket>();
   let app: number | undefined;
@@ -212,5 +214,43 @@ export function sendTrigger(path: string, message: ControlMessage): Promise<Cont
       if (!answered) reject(new Error(`the trigger of process ${message.pid} closed ${path} without an answer`));
     });
     socket.write(`${JSON.stringify(message)}\n`);
+  });
+}
+
+/** Entries younger than this may belong to a launcher or app that has bound its socket but not listened yet. */
+const STALE_AFTER_MS = 60_000;
+
+/**
+ * Removes what launchers and apps killed by SIGKILL left in the runtime
+ * directory: launch channel directories and trigger sockets nobody listens on.
+ */
+async function sweepStaleSockets(runtime: string): Promise<void> {
+  const stale: { socket: string; remove: string }[] = [];
+  for (const name of readdirSync(runtime)) {
+    const path = join(runtime, name);
+    if (name.startsWith(LAUNCH_DIR_PREFIX)) stale.push({ socket: join(path, LAUNCH_SOCKET_NAME), remove: path });
+    else if (isTriggerSocketName(name)) stale.push({ socket: path, remove: path });
+  }
+  await Promise.all(
+    stale.map(async ({ socket, remove }) => {
+      try {
+        if (Date.now() - lstatSync(remove).mtimeMs < STALE_AFTER_MS) return;
+      } catch {
+        return; // gone meanwhile
+      }
+      const result = await connectResult(socket);
+      if (result === 'ECONNREFUSED' || result === 'ENOENT') rmSync(remove, { recursive: true, force: true });
+    }),
+  );
+}
+
+function connectResult(path: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = createConnection(path);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
   });
 }
