@@ -56,10 +56,16 @@ export async function openLaunchChannel(options: LaunchChannelOptions = {}): Pro
   let markReady!: (pid: number) => void;
   const ready = new Promise<number>((resolve) => (markReady = resolve));
 
+  // A Node process the app started is in its process group already (no
+  // lifeline needed), and its connection would be in the app's image.
+  const dismissIfTheApps = (pid: number, socket: Socket): void => {
+    if (app !== undefined && pid !== app && descendsFrom(pid, app)) socket.write(`${JSON.stringify({ kind: 'dismissed' })}\n`);
+  };
   const claim = (pid: number): boolean => {
     if (app === undefined) {
       app = pid;
       options.onApp?.(pid);
+      for (const [other, socket] of connected) dismissIfTheApps(other, socket);
     }
     return app === pid;
   };
@@ -80,6 +86,7 @@ export async function openLaunchChannel(options: LaunchChannelOptions = {}): Pro
           case 'hello':
             pid = from;
             connected.set(from, socket);
+            dismissIfTheApps(from, socket);
             return;
           case 'listening':
             claim(from);
@@ -253,4 +260,20 @@ function connectResult(path: string): Promise<string> {
     });
     socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
   });
+}
+
+/** Whether `ancestor` is among the parents of `pid` (through /proc/PID/stat). */
+function descendsFrom(pid: number, ancestor: number): boolean {
+  for (let current = pid, hops = 0; current > 1 && hops < 64; hops++) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${current}/stat`, 'utf8');
+    } catch {
+      return false;
+    }
+    // The command name, in parentheses, may hold spaces and parentheses: the fields after the last ')'.
+    current = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (current === ancestor) return true;
+  }
+  return false;
 }
