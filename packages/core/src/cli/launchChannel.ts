@@ -47,17 +47,25 @@ export interface LaunchChannelOptions {
 
 /** Listens on a new launch channel. */
 export async function openLaunchChannel(options: LaunchChannelOptions = {}): Promise<LaunchChannel> {
-  const dir = mkdtempSync(join(userRuntimeDir(), LAUNCH_DIR_PREFIX));
+  const runtime = userRuntimeDir();
+  await sweepStaleSockets(runtime);
+  const dir = mkdtempSync(join(runtime, LAUNCH_DIR_PREFIX));
   const path = join(dir, LAUNCH_SOCKET_NAME);
   const connected = new Map<number, Socket>();
   let app: number | undefined;
   let markReady!: (pid: number) => void;
   const ready = new Promise<number>((resolve) => (markReady = resolve));
 
+  // A Node process the app started is in its process group already (no
+  // lifeline needed), and its connection would be in the app's image.
+  const dismissIfTheApps = (pid: number, socket: Socket): void => {
+    if (app !== undefined && pid !== app && descendsFrom(pid, app)) socket.write(`${JSON.stringify({ kind: 'dismissed' })}\n`);
+  };
   const claim = (pid: number): boolean => {
     if (app === undefined) {
       app = pid;
       options.onApp?.(pid);
+      for (const [other, socket] of connected) dismissIfTheApps(other, socket);
     }
     return app === pid;
   };
@@ -78,6 +86,7 @@ export async function openLaunchChannel(options: LaunchChannelOptions = {}): Pro
           case 'hello':
             pid = from;
             connected.set(from, socket);
+            dismissIfTheApps(from, socket);
             return;
           case 'listening':
             claim(from);
@@ -213,4 +222,58 @@ export function sendTrigger(path: string, message: ControlMessage): Promise<Cont
     });
     socket.write(`${JSON.stringify(message)}\n`);
   });
+}
+
+/** Entries younger than this may belong to a launcher or app that has bound its socket but not listened yet. */
+const STALE_AFTER_MS = 60_000;
+
+/**
+ * Removes what launchers and apps killed by SIGKILL left in the runtime
+ * directory: launch channel directories and trigger sockets nobody listens on.
+ */
+async function sweepStaleSockets(runtime: string): Promise<void> {
+  const stale: { socket: string; remove: string }[] = [];
+  for (const name of readdirSync(runtime)) {
+    const path = join(runtime, name);
+    if (name.startsWith(LAUNCH_DIR_PREFIX)) stale.push({ socket: join(path, LAUNCH_SOCKET_NAME), remove: path });
+    else if (isTriggerSocketName(name)) stale.push({ socket: path, remove: path });
+  }
+  await Promise.all(
+    stale.map(async ({ socket, remove }) => {
+      try {
+        if (Date.now() - lstatSync(remove).mtimeMs < STALE_AFTER_MS) return;
+      } catch {
+        return; // gone meanwhile
+      }
+      const result = await connectResult(socket);
+      if (result === 'ECONNREFUSED' || result === 'ENOENT') rmSync(remove, { recursive: true, force: true });
+    }),
+  );
+}
+
+function connectResult(path: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = createConnection(path);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
+}
+
+/** Whether `ancestor` is among the parents of `pid` (through /proc/PID/stat). */
+function descendsFrom(pid: number, ancestor: number): boolean {
+  for (let current = pid, hops = 0; current > 1 && hops < 64; hops++) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${current}/stat`, 'utf8');
+    } catch {
+      return false;
+    }
+    // The command name, in parentheses, may hold spaces and parentheses: the fields after the last ')'.
+    current = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (current === ancestor) return true;
+  }
+  return false;
 }

@@ -50,6 +50,9 @@ export function connectToLauncher(): void {
     jsonLines((message) => {
       if (message.kind === 'checkpoint' && typeof message.imageDir === 'string') {
         runTrigger({ imageDir: message.imageDir, leaveRunning: message.leaveRunning === true });
+      } else if (message.kind === 'dismissed') {
+        forgetLauncher(state);
+        socket.destroy();
       }
     }),
   );
@@ -111,9 +114,7 @@ export function detachFromLauncher(): { resume(restored: boolean): void } {
   return {
     resume(restored) {
       if (restored) {
-        state.path = undefined;
-        state.claims = [];
-        delete process.env[LAUNCH_ENV.channel];
+        forgetLauncher(state);
       } else {
         connectToLauncher();
       }
@@ -121,4 +122,12 @@ export function detachFromLauncher(): { resume(restored: boolean): void } {
       if (hadSocket || (restored && hadLauncher)) listenForTriggers();
     },
   };
+}
+
+/** This process (and what it starts from now on) is no longer the launcher's. */
+function forgetLauncher(state: ChannelState): void {
+  state.path = undefined;
+  state.socket = undefined;
+  state.claims = [];
+  delete process.env[LAUNCH_ENV.channel];
 }

@@ -43,8 +43,12 @@ export interface TriggerRequest {
   leaveRunning: boolean;
 }
 
-/** A line from the launcher to the app. */
-export type LauncherMessage = { kind: 'checkpoint' } & TriggerRequest;
+/**
+ * A line from the launcher to a process: checkpoint (to the app); or
+ * dismissed, to a process the app started, which is in the app's process
+ * group already and must not hold a connection into the app's image.
+ */
+export type LauncherMessage = ({ kind: 'checkpoint' } & TriggerRequest) | { kind: 'dismissed' };
 
 /** A line from `crac checkpoint --pid` to the launcher of that process, and the answer. */
 export type ControlMessage = { kind: 'trigger'; pid: number } & TriggerRequest;

@@ -1,7 +1,9 @@
-import t from 'tap';
-import { existsSync, writeFileSync } from 'node:fs';
+import t, { type Test } from 'tap';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { criuUsable, freePort, leftOver, newToken, portFreed, runCrac, startCrac, tempDir, trustedTempDir } from '@node-crac/test-kit';
+import { criuUsable, freePort, leftOver, newToken, portFreed, runCrac, startCrac, startNode, tempDir, trustedTempDir } from '@node-crac/test-kit';
 import { FIXTURE } from './harness.js';
 
 // Whatever dies, nothing a launcher started outlives it: the app (and any
@@ -9,10 +11,16 @@ import { FIXTURE } from './harness.js';
 // channel, and the first to see the launcher gone ends the group.
 
 /** A CRIU action script that holds the dump for a while once the image is written and the app still frozen. */
-function slowDumpArgs(t: Parameters<typeof trustedTempDir>[0]): string {
+function slowDumpArgs(t: Test): string {
   const script = join(trustedTempDir(t, 'crac-slow-dump-'), 'slow.sh');
   writeFileSync(script, '#!/bin/sh\n[ "$CRTOOLS_SCRIPT_ACTION" = post-dump ] && sleep 4\nexit 0\n', { mode: 0o755 });
   return `--action-script ${script}`;
+}
+
+/** No process with `token` is left, and nothing listens on `port` any more. */
+async function nothingLeft(t: Test, token: string, port: number, waitMs?: number): Promise<void> {
+  t.same(await leftOver(token, waitMs), [], 'no app left');
+  t.equal(await portFreed(port), 'ECONNREFUSED', `the port ${port} is free`);
 }
 
 async function until(condition: () => boolean, what: string): Promise<void> {
@@ -29,8 +37,7 @@ t.test('crac run killed with SIGKILL leaves no app and frees the port', async (t
   const port = Number((await run.waitFor(/listening (\d+)/))[1]);
   run.child.kill('SIGKILL');
   await run.exited;
-  t.same(await leftOver(token), [], 'no app left');
-  t.equal(await portFreed(port), 'ECONNREFUSED', `the port ${port} is free`);
+  await nothingLeft(t, token, port);
 });
 
 t.test('crac checkpoint killed with SIGKILL before the app is ready leaves no app', async (t) => {
@@ -42,8 +49,7 @@ t.test('crac checkpoint killed with SIGKILL before the app is ready leaves no ap
   await checkpoint.waitFor(/listening \d+/);
   checkpoint.child.kill('SIGKILL');
   await checkpoint.exited;
-  t.same(await leftOver(token), [], 'no app left');
-  t.equal(await portFreed(port), 'ECONNREFUSED', `the port ${port} is free`);
+  await nothingLeft(t, token, port);
 });
 
 t.test('crac checkpoint killed with SIGKILL during the warm-up leaves no app', async (t) => {
@@ -58,8 +64,7 @@ t.test('crac checkpoint killed with SIGKILL during the warm-up leaves no app', a
   await checkpoint.waitFor(/request \//);
   checkpoint.child.kill('SIGKILL');
   await checkpoint.exited;
-  t.same(await leftOver(token), [], 'no app left');
-  t.equal(await portFreed(port), 'ECONNREFUSED', `the port ${port} is free`);
+  await nothingLeft(t, token, port);
 });
 
 t.test('crac checkpoint killed with SIGKILL during the dump leaves no app', async (t) => {
@@ -71,8 +76,7 @@ t.test('crac checkpoint killed with SIGKILL during the dump leaves no app', asyn
   await until(() => existsSync(join(imageDir, 'dump.log')), 'CRIU started');
   checkpoint.child.kill('SIGKILL');
   await checkpoint.exited;
-  t.same(await leftOver(token, 20_000), [], 'no app left');
-  t.equal(await portFreed(port), 'ECONNREFUSED', `the port ${port} is free`);
+  await nothingLeft(t, token, port, 20_000);
 });
 
 t.test('crac run killed with SIGKILL during a --leave-running dump: the app ends once it resumes', async (t) => {
@@ -87,8 +91,7 @@ t.test('crac run killed with SIGKILL during a --leave-running dump: the app ends
   run.child.kill('SIGKILL');
   await run.exited;
   await checkpoint;
-  t.same(await leftOver(token, 20_000), [], 'no app left');
-  t.equal(await portFreed(port), 'ECONNREFUSED', `the port ${port} is free`);
+  await nothingLeft(t, token, port, 20_000);
 });
 
 t.test('a failed checkpoint stops the whole process group it started', async (t) => {
@@ -100,4 +103,28 @@ t.test('a failed checkpoint stops the whole process group it started', async (t)
   t.equal(run.code, 1, 'crac checkpoint fails');
   t.match(run.output, /the checkpoint failed; the app was stopped/);
   t.same(await leftOver(token), [], 'neither the app nor the process it started in the background is left');
+});
+
+t.test('what killed launchers and copies left in the runtime directory is swept by the next launcher', async (t) => {
+  const runtime = join(tmpdir(), `node-crac-${process.getuid?.()}`);
+  mkdirSync(runtime, { recursive: true, mode: 0o700 });
+  const launchDir = join(runtime, `launch-test${process.pid}`);
+  const triggerSocket = join(runtime, `trigger-${randomUUID()}.sock`);
+  mkdirSync(launchDir, { mode: 0o700 });
+  t.teardown(() => rmSync(launchDir, { recursive: true, force: true }));
+  // Sockets whose listener was killed: the files stay, nobody answers.
+  for (const path of [join(launchDir, 'channel.sock'), triggerSocket]) {
+    const listener = startNode(t, process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(path)}, () => console.log('listening'))`]);
+    await listener.waitFor(/listening/);
+    listener.child.kill('SIGKILL');
+    await listener.exited;
+    t.teardown(() => rmSync(path, { force: true }));
+  }
+  const old = new Date(Date.now() - 3_600_000);
+  for (const path of [launchDir, triggerSocket]) utimesSync(path, old, old);
+
+  const run = await runCrac(t, ['run', '--', process.execPath, '-e', '']);
+  t.equal(run.code, 0, run.output);
+  t.notOk(existsSync(launchDir), 'the launch channel of a killed launcher is removed');
+  t.notOk(existsSync(triggerSocket), 'the trigger socket of a killed copy is removed');
 });

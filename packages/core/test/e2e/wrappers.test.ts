@@ -48,3 +48,20 @@ for (const [name, wrapper] of TSX) {
     t.same(await leftOver(token), [], 'no app (nor esbuild, nor npx) left');
   });
 }
+
+t.test('a Node process the app starts is dismissed from the launch channel and goes into the image with the app', async (t) => {
+  if (!criuUsable(t)) return;
+  const token = newToken(t);
+  const imageDir = join(tempDir(t, 'crac-image-'), 'image');
+  const run = await runCrac(t, ['checkpoint', '--image', imageDir, '--', process.execPath, join(WRAPPED, '../httpApp.js'), token], { HELPER_CHILD: '1' });
+  t.equal(run.code, 0, run.output);
+  t.same(await leftOver(token), [], 'neither the app nor its helper is left after the checkpoint');
+
+  const restorer = startCrac(t, ['restore', imageDir]);
+  const port = Number((await restorer.waitFor(/listening (\d+)/))[1]);
+  t.equal((await getJson(port)).state, /^state (\w+)$/m.exec(run.output)?.[1], 'the restored app answers');
+  t.equal((await leftOver(`${token}-helper`, 0)).length, 1, 'its helper was restored with it');
+  restorer.child.kill('SIGTERM');
+  await restorer.exited;
+  t.same(await leftOver(token), [], 'the copy and its helper end with their restorer');
+});
