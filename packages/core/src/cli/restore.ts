@@ -13,6 +13,7 @@ import { createPrivateTempDir } from '../trust/privateTemp.js';
 import { readEnvFile } from './envFile.js';
 import { locateCriu } from '../engines/criu/locate.js';
 import { planKdatCache } from '../engines/criu/kdatCache.js';
+import { RestoreTimings } from './restoreTimings.js';
 import type { RestorePayload } from '../engines/engine.js';
 import { loadBridge, type NativeBridge, restoreHelperPath } from '../native/bridge.js';
 import { type Command, splitAtDashDash, UsageError } from './command.js';
@@ -105,10 +106,13 @@ const MONITOR_INTERVAL_MS = 25;
 
 async function restore(imageDir: string, payload: RestorePayload, options: RestoreOptions): Promise<number> {
   const { keepLog } = options;
+  const timings = new RestoreTimings(process.env.CRAC_RESTORE_TIMINGS);
+  timings.mark('node and the crac command');
   const meta = readSealedImage(imageDir);
   if (options.verify) verifyImageContent(imageDir, meta);
   else checkImageFiles(imageDir, meta);
   checkImageRunsHere(meta);
+  timings.mark('image checks');
   const criu = locateCriu();
   const helper = restoreHelperPath();
   const bridge = loadBridge();
@@ -143,7 +147,8 @@ async function restore(imageDir: string, payload: RestorePayload, options: Resto
     throw new Error(`crac restore: cannot create CRIU's log in ${logDir.path}: ${(error as Error).message}${tmpdirFullHint()}`);
   }
   const kdat = planKdatCache(criu.path, helper, [imageDir]);
-  const criuArgv = restoreArgs(criu.path, imageDir, meta, { payload: 3, stdout: 1, stderr: 2 }, '/proc/self/fd/4', [helper, 'wait'], kdat.use ? kdat.criuArgs : []);
+  const criuArgv = restoreArgs(criu.path, imageDir, meta, { payload: 3, stdout: 1, stderr: 2 }, '/proc/self/fd/4', [helper, 'wait'],
+    kdat.use || timings.wanted ? ['--action-script', helper] : []);
   const stdout = stdioForApp(1, process.stdout, bridge);
   const stderr = stdioForApp(2, process.stderr, bridge);
   let child;
@@ -161,6 +166,7 @@ async function restore(imageDir: string, payload: RestorePayload, options: Resto
     stdout.handedOver();
     stderr.handedOver();
   }
+  timings.mark('locate criu, start the helper');
   // A second INT or TERM ends the restore at once: the helper's death takes the namespace with it.
   let stopRequests = 0;
   const forward = (signal: NodeJS.Signals): void => {
@@ -213,6 +219,7 @@ async function restore(imageDir: string, payload: RestorePayload, options: Resto
   closeSync(payloadRead);
   const log = readCriuLogBounded(logFd);
   closeSync(logFd);
+  timings.write(log);
   // The app took its payload: CRIU restored it, whatever its log says (a full $TMPDIR leaves it empty).
   const restored = payloadTaken || log.includes('Restore finished successfully');
   const failed = stopped !== undefined || (code !== 0 && !restored);

@@ -9,7 +9,8 @@ import { checkOwnDirectory, checkOwnFile } from '../../trust/trustedPath.js';
 /**
  * CRIU's kernel-feature probes (kerndat, ~40 ms of every CRIU start) are kept
  * in /run/criu.kdat only where /run is a tmpfs. Elsewhere the restore helper
- * puts a tmpfs on /run in the restore's own mount namespace and this cache,
+ * puts a tmpfs on /run in the restore's own mount namespace (CRIU then runs
+ * the helper as its --action-script) and this cache,
  * valid for one boot, kernel and CRIU binary, fills it (native/kdat_cache.c;
  * docs/checkpoint-mechanism.md, "CRIU's kernel probes").
  */
@@ -22,8 +23,6 @@ export type KdatCachePlan =
       valid: boolean;
       /** For the restore helper, which passes them on to CRIU's action script. */
       env: { CRAC_KDAT_CACHE: string; CRAC_KDAT_STAMP: string };
-      /** Added to `criu restore`. */
-      criuArgs: string[];
     }
   | { use: false; reason: string };
 
@@ -69,7 +68,7 @@ export function planKdatCache(criuPath: string, helperPath: string, usedPaths: s
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return { use: false, reason: (error as Error).message };
   }
-  return { use: true, file, valid, env: { CRAC_KDAT_CACHE: file, CRAC_KDAT_STAMP: stamp }, criuArgs: ['--action-script', helperPath] };
+  return { use: true, file, valid, env: { CRAC_KDAT_CACHE: file, CRAC_KDAT_STAMP: stamp } };
 }
 
 /** One line for `crac doctor` and the docs' vocabulary: used or not, and why. */
