@@ -107,7 +107,7 @@ const MONITOR_INTERVAL_MS = 25;
 async function restore(imageDir: string, payload: RestorePayload, options: RestoreOptions): Promise<number> {
   const { keepLog } = options;
   const timings = new RestoreTimings(process.env.CRAC_RESTORE_TIMINGS);
-  timings.mark('node and the crac command');
+  timings.mark('node bootstrap and crac modules');
   const meta = readSealedImage(imageDir);
   if (options.verify) verifyImageContent(imageDir, meta);
   else checkImageFiles(imageDir, meta);
