@@ -1,8 +1,7 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { connect, createServer, type Socket } from 'node:net';
 import t from 'tap';
 import { checkpointRestore, Context, cracEvents, createSimulateEngine, type ResourceTiming } from 'node-crac';
-import { closeServer, get, type Teardown } from '@node-crac/test-kit';
+import { closeServer, delayingProxy, get } from '@node-crac/test-kit';
 import { createCracPool } from '../src/index.js';
 import { endPoolAtTeardown } from './fixtures/database.js';
 
@@ -14,34 +13,8 @@ import { endPoolAtTeardown } from './fixtures/database.js';
 
 const DELAY_MS = 400;
 
-/** A TCP proxy to 127.0.0.1:5432 whose new connections wait `delayMs` while `slow` is set; closed at teardown. */
-async function delayingProxy(t: Teardown): Promise<{ port: number; slow: boolean }> {
-  const sockets = new Set<Socket>();
-  const state = { port: 0, slow: false };
-  const proxy = createServer((client) => {
-    sockets.add(client);
-    client.pause();
-    setTimeout(() => {
-      const upstream = connect(5432, '127.0.0.1');
-      sockets.add(upstream);
-      client.pipe(upstream).pipe(client);
-      client.resume();
-      const end = (): void => void (client.destroy(), upstream.destroy());
-      client.on('error', end).on('close', end);
-      upstream.on('error', end).on('close', end);
-    }, state.slow ? DELAY_MS : 0);
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  state.port = (proxy.address() as { port: number }).port;
-  t.teardown(async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => proxy.close(resolve));
-  });
-  return state;
-}
-
 t.test('a request that arrives while the pool reconnects after a restore waits for it and gets a 200', async (t) => {
-  const proxy = await delayingProxy(t);
+  const proxy = await delayingProxy(t, 5432, DELAY_MS);
   const context = new Context();
   const pool = createCracPool({ host: '127.0.0.1', port: proxy.port, user: 'postgres', database: 'test' }, { context, verifyOnRestore: true });
   endPoolAtTeardown(t, pool);

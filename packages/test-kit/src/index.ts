@@ -5,6 +5,7 @@
 export { CRAC_BIN } from './crac.js';
 export { criuProblem, criuUsable } from './criu.js';
 export { type Deferred, deferred } from './deferred.js';
+export { type DelayingProxy, delayingProxy } from './delayingProxy.js';
 export { restoreEnvAtTeardown, setEnv } from './env.js';
 export { closeServer } from './http/closeServer.js';
 export { closedByServer, get, getJson, type Response } from './http/client.js';
