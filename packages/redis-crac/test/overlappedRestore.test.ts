@@ -1,7 +1,7 @@
-import { createServer as createHttpServer, type Server } from 'node:http';
 import t from 'tap';
-import { checkpointRestore, Context, cracEvents, createSimulateEngine, type ResourceTiming } from 'node-crac';
-import { closeServer, delayingProxy, get } from '@node-crac/test-kit';
+import { checkpointRestore, Context, createSimulateEngine } from 'node-crac';
+import { delayingProxy } from '@node-crac/test-kit';
+import { requestDuringRestore } from '@node-crac/test-kit/http/requestDuringRestore';
 import { cracRedis } from '../src/index.js';
 import { redisVersions, scratchPrefix } from './fixtures/redisVersions.js';
 
@@ -20,40 +20,18 @@ for (const version of redisVersions) {
     const context = new Context();
     const redis = cracRedis(version.connect(t, `redis://127.0.0.1:${proxy.port}/0`), { context });
     await redis.set(`${prefix}greeting`, 'hello');
-    let reconnected = false;
-    const onResource = (timing: ResourceTiming): void => {
-      if (timing.resource === 'redis-crac' && timing.phase === 'afterRestore') reconnected = true;
-    };
-    cracEvents.on('resource', onResource);
-    t.teardown(() => void cracEvents.off('resource', onResource));
-
-    const server: Server = createHttpServer((_req, res) => {
+    const during = requestDuringRestore(t, context, 'redis-crac', (_req, res) => {
       redis.get(`${prefix}greeting`).then(
         (value) => res.end(String(value)),
-        (error: Error) => void (res.statusCode = 500, res.end(error.message)),
+        (error: Error) => void ((res.statusCode = 500), res.end(error.message)),
       );
-    });
-    t.teardown(() => closeServer(server));
-    let answer: ReturnType<typeof get> | undefined;
-    let listenedBeforeReconnect: boolean | undefined;
-    context.register({
-      name: 'http server',
-      beforeCheckpoint() {},
-      afterRestore: () =>
-        new Promise<void>((resolve) => {
-          server.listen(0, '127.0.0.1', () => {
-            listenedBeforeReconnect = !reconnected;
-            answer = get((server.address() as { port: number }).port, '/');
-            resolve();
-          });
-        }),
     });
 
     proxy.slow = true;
     // The proxy's own sockets would be refused by the open-resource check: it is not part of the app.
     await checkpointRestore({ engine: createSimulateEngine(), context, checkOpenResources: false });
-    t.equal(listenedBeforeReconnect, true, 'the server listened while the client was still reconnecting');
-    const response = await answer!;
+    t.equal(during.listenedBeforeWatched(), true, 'the server listened while the client was still reconnecting');
+    const response = await during.response();
     t.equal(response.status, 200, 'the request made then waited for Redis');
     t.equal(response.body, 'hello');
   });

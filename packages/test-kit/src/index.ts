@@ -1,7 +1,7 @@
 // Test helpers shared by the node-crac packages' tests, one concept per file.
 // The shared HTTP scenarios load node-crac itself, so they have entry points
-// of their own: '@node-crac/test-kit/http/adapterScenarios' and
-// '@node-crac/test-kit/http/criuEndToEnd'.
+// of their own: '@node-crac/test-kit/http/adapterScenarios',
+// '@node-crac/test-kit/http/criuEndToEnd' and '@node-crac/test-kit/http/requestDuringRestore'.
 export { CRAC_BIN } from './crac.js';
 export { criuProblem, criuUsable } from './criu.js';
 export { type Deferred, deferred } from './deferred.js';
