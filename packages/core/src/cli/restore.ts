@@ -45,7 +45,9 @@ Options:
 
 Arguments after -- are handed to the app (restoreArguments() from node-crac).
 Environment: CRAC_CRIU_PATH picks the CRIU binary; CRAC_CRIU_RESTORE_ARGS adds CRIU options;
-CRAC_CRIU_LOG_LIMIT_MB (default 64) stops a CRIU whose log grows past it.`;
+CRAC_CRIU_LOG_LIMIT_MB (default 64) stops a CRIU whose log grows past it;
+CRAC_CRIU_KDAT_CACHE=0 turns off the cache of CRIU's kernel probes (crac doctor says whether it is used);
+CRAC_RESTORE_TIMINGS=FILE writes when each phase of the restore ended (for the benchmark).`;
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGQUIT'];
 // A pipe holds this much without a reader; the payload is written before CRIU starts.
