@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, realpathSync, statSync, statfsSync } from 'node:fs';
 import { release } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,7 +18,7 @@ import { checkOwnDirectory, checkOwnFile } from '../../trust/trustedPath.js';
 export type KdatCachePlan =
   | {
       use: true;
-      /** The cache file: the stamp, a newline, then CRIU's criu.kdat. */
+      /** The cache file of this CRIU binary: the stamp, a newline, then CRIU's criu.kdat. */
       file: string;
       /** Whether `file` holds probes valid for this boot and this CRIU (else the restore makes them). */
       valid: boolean;
@@ -59,9 +60,11 @@ export function planKdatCache(criuPath: string, helperPath: string, usedPaths: s
   for (const path of [criuPath, helperPath, dir, ...usedPaths]) {
     if (underRun(path)) return { use: false, reason: `${path} is under /run, which the cache hides while CRIU starts` };
   }
-  const file = join(dir, 'criu.kdat');
+  const criu = `${criuPath}@${fileIdentity(statSync(criuPath))}`;
+  // One file per CRIU binary: restores with two CRIUs on one machine do not replace each other's.
+  const file = join(dir, `${createHash('sha256').update(criu).digest('hex').slice(0, 16)}.kdat`);
   let valid = false;
-  const stamp = `${FORMAT} boot=${facts.bootId} kernel=${facts.kernelRelease} criu=${criuPath}@${fileIdentity(statSync(criuPath))}`.replace(/\n/g, ' ');
+  const stamp = `${FORMAT} boot=${facts.bootId} kernel=${facts.kernelRelease} criu=${criu}`.replace(/\n/g, ' ');
   try {
     checkOwnFile(file, `remove ${file}`);
     valid = readFileSync(file).subarray(0, stamp.length + 1).equals(Buffer.from(`${stamp}\n`));
