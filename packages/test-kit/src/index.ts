@@ -1,10 +1,11 @@
 // Test helpers shared by the node-crac packages' tests, one concept per file.
 // The shared HTTP scenarios load node-crac itself, so they have entry points
-// of their own: '@node-crac/test-kit/http/adapterScenarios' and
-// '@node-crac/test-kit/http/criuEndToEnd'.
+// of their own: '@node-crac/test-kit/http/adapterScenarios',
+// '@node-crac/test-kit/http/criuEndToEnd' and '@node-crac/test-kit/http/requestDuringRestore'.
 export { CRAC_BIN } from './crac.js';
 export { criuProblem, criuUsable } from './criu.js';
 export { type Deferred, deferred } from './deferred.js';
+export { type DelayingProxy, delayingProxy } from './delayingProxy.js';
 export { dirListing, tmpdirLeftovers } from './dirListing.js';
 export { restoreEnvAtTeardown, setEnv } from './env.js';
 export { closeServer } from './http/closeServer.js';

@@ -5,6 +5,7 @@ import { detachFromLauncher } from '../launch/channel.js';
 import { loadBridge } from '../native/bridge.js';
 import { applyPayload } from '../resumed/applyPayload.js';
 import { refreshRandomness } from '../resumed/freshRandomness.js';
+import { writeResumeTimings } from '../resumed/resumeTimings.js';
 import { markNewIncarnation } from '../resumed/identity.js';
 import { markRestored, restoreTime } from '../resumed/restoreClock.js';
 import type { ResourceTiming } from './context.js';
@@ -115,6 +116,7 @@ async function runCycle(options: CheckpointRestoreOptions): Promise<CheckpointRe
   } finally {
     setCycleOutcome(undefined);
   }
+  if (outcome?.kind === 'restored') writeResumeTimings(record.ends.slice(record.ends.findIndex((end) => end.phase === 'engine')));
 
   if (outcome === undefined) {
     const error = new CheckpointError([...failures, ...restoreErrors]);
