@@ -9,7 +9,7 @@ import { type Command, say, splitAtDashDash, UsageError } from './command.js';
 import { describeExit, type Exit, forwardSignals, launchApp, type LaunchedApp, signalGroup, stopApp } from './launchApp.js';
 import { findTriggerTarget, sendTrigger } from './launchChannel.js';
 import { positiveInt, seconds } from './optionValues.js';
-import { describeWarmup, WARMUP_HELP, WARMUP_OPTIONS, waitForUrl, warmUp, type WarmupPlan, warmupPlan } from './warmup.js';
+import { describeWarmup, WARMUP_HELP, WARMUP_OPTIONS, waitForUrl, warmUp, type WarmupPlan, warmupPlan, WarmupStatusError } from './warmup.js';
 
 const help = `Usage:
   crac checkpoint --image DIR [options] -- <command...>
@@ -113,6 +113,7 @@ async function launchAndCheckpoint(command: string[], imageDir: string, plan: La
     } catch (error) {
       const signal = signals.received();
       if (signal) throw new Error(`stopped by ${signal} during the warm-up: the app was ended with it, and no image was written`);
+      if (error instanceof WarmupStatusError) throw error; // it says what the warm-up got, and the fix
       throw new Error(`the warm-up failed: ${(error as Error).message}`);
     }
     if (warmup.sent > 0) say(describeWarmup(warmup));

@@ -101,7 +101,7 @@ t.test('a failed checkpoint stops the whole process group it started', async (t)
   const command = ['/bin/sh', '-c', `${background} exec ${JSON.stringify(process.execPath)} ${JSON.stringify(FIXTURE)} ${token}`];
   const run = await runCrac(t, ['checkpoint', '--image', join(tempDir(t, 'crac-image-'), 'image'), '--', ...command], { CRAC_CRIU_DUMP_ARGS: '--action-script /bin/false' });
   t.equal(run.code, 1, 'crac checkpoint fails');
-  t.match(run.output, /the checkpoint failed; the app was stopped/);
+  t.match(run.output, /the checkpoint failed; the app it started is stopped/);
   t.same(await leftOver(token), [], 'neither the app nor the process it started in the background is left');
 });
 
