@@ -2,7 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkDumpPrivilege, effectiveUid } from '../engines/criu/dumpPrivilege.js';
-import { prepareImageDir, readCheckpointFailure, readImageState } from '../image/imageDir.js';
+import { createImageDir, readCheckpointFailure, readImageState } from '../image/imageDir.js';
 import type { ImageMeta } from '../image/imageMeta.js';
 import { LAUNCH_ENV, TRIGGER_SIGNAL, triggerRequestPath, type TriggerRequest } from '../launch/protocol.js';
 import { type Command, say, splitAtDashDash, UsageError } from './command.js';
@@ -85,7 +85,7 @@ interface LaunchPlan {
 
 async function launchAndCheckpoint(command: string[], imageDir: string, plan: LaunchPlan): Promise<number> {
   checkDumpPrivilege(process.geteuid?.(), 'this command (and so the app it would start)');
-  prepareImageDir(imageDir);
+  createImageDir(imageDir);
   const app = await launchApp(command, { env: { [LAUNCH_ENV.engine]: 'criu', [LAUNCH_ENV.imageDir]: imageDir, [LAUNCH_ENV.launcher]: 'checkpoint' }, readyPipe: !plan.readyUrl, autoRegister: plan.autoRegister });
   let ended = false;
   void app.exited.then(() => (ended = true), () => (ended = true));
@@ -95,9 +95,10 @@ async function launchAndCheckpoint(command: string[], imageDir: string, plan: La
     await waitUntilReady(app, plan, () => !ended);
     const warmup = await warmUp(plan.warmup);
     if (warmup.sent > 0) say(describeWarmup(warmup));
+    const earlier = sealedDigest(imageDir);
     const triggeredAt = Date.now();
     process.kill(app.pid, TRIGGER_SIGNAL);
-    const meta = await waitForImage(imageDir, () => !ended, plan.timeoutMs, 'the app it started is stopped');
+    const meta = await waitForImage(imageDir, earlier, () => !ended, plan.timeoutMs, 'the app it started is stopped');
     const exit = await app.exited;
     await Promise.race([app.outputDone, new Promise((r) => setTimeout(r, 2000))]);
     printSummary(imageDir, meta, Date.now() - triggeredAt);
@@ -148,15 +149,16 @@ export async function checkpointRunning(pid: number, imageDir: string, leaveRunn
     throw new Error(`process ${pid} has no checkpoint trigger (${TRIGGER_SIGNAL} would kill it): start it with "crac run", or call installCheckpointTrigger() from node-crac`);
   }
   checkDumpPrivilege(effectiveUid(pid), `process ${pid}`);
-  prepareImageDir(imageDir);
+  createImageDir(imageDir);
   const request: TriggerRequest = { imageDir, leaveRunning };
   const requestPath = triggerRequestPath(pidInOwnNamespace(pid));
   rmSync(requestPath, { force: true });
   writeFileSync(requestPath, JSON.stringify(request), { mode: 0o600, flag: 'wx' });
+  const earlier = sealedDigest(imageDir);
   const triggeredAt = Date.now();
   try {
     process.kill(pid, TRIGGER_SIGNAL);
-    const meta = await waitForImage(imageDir, () => isAlive(pid), timeoutMs, 'the app goes on');
+    const meta = await waitForImage(imageDir, earlier, () => isAlive(pid), timeoutMs, 'the app goes on');
     if (summary) printSummary(imageDir, meta, Date.now() - triggeredAt);
     return 0;
   } finally {
@@ -165,16 +167,18 @@ export async function checkpointRunning(pid: number, imageDir: string, leaveRunn
 }
 
 /**
- * Until crac.json is sealed (success), checkpoint-failed.json appears (the app
+ * Until crac.json is sealed (success; `earlier` is the digest of the image that
+ * was there before the trigger: it stays until the app's engine clears the
+ * directory just before the dump), checkpoint-failed.json appears (the app
  * reported a failure; `afterFailure` says what becomes of the app) or the app
  * is gone without an image.
  */
-async function waitForImage(dir: string, appAlive: () => boolean, timeoutMs: number, afterFailure: string): Promise<ImageMeta> {
+async function waitForImage(dir: string, earlier: string | undefined, appAlive: () => boolean, timeoutMs: number, afterFailure: string): Promise<ImageMeta> {
   const deadline = Date.now() + timeoutMs;
   let goneSince: number | undefined;
   while (Date.now() < deadline) {
     const image = readImageState(dir);
-    if (image.state === 'sealed') return image.meta;
+    if (image.state === 'sealed' && image.meta.manifestDigest !== earlier) return image.meta;
     const failure = readCheckpointFailure(dir);
     if (failure !== undefined) throw new Error(`the checkpoint failed; ${afterFailure}.\n${failure}`);
     if (appAlive()) {
@@ -187,6 +191,11 @@ async function waitForImage(dir: string, appAlive: () => boolean, timeoutMs: num
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`no image in ${dir} after ${timeoutMs / 1000} s`);
+}
+
+function sealedDigest(dir: string): string | undefined {
+  const image = readImageState(dir);
+  return image.state === 'sealed' ? image.meta.manifestDigest : undefined;
 }
 
 function printSummary(dir: string, meta: ImageMeta, sinceTriggerMs: number): void {
