@@ -3,6 +3,7 @@
 // of their own: '@node-crac/test-kit/http/adapterScenarios' and
 // '@node-crac/test-kit/http/criuEndToEnd'.
 export { CRAC_BIN } from './crac.js';
+export { runCracApart } from './cracStreams.js';
 export { criuProblem, criuUsable } from './criu.js';
 export { type Deferred, deferred } from './deferred.js';
 export { dirListing } from './dirListing.js';

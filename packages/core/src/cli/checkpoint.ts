@@ -6,9 +6,13 @@ import { createImageDir, readCheckpointFailure, readImageState } from '../image/
 import type { ImageMeta } from '../image/imageMeta.js';
 import { LAUNCH_ENV, TRIGGER_SIGNAL, triggerRequestPath, type TriggerRequest } from '../launch/protocol.js';
 import { type Command, say, splitAtDashDash, UsageError } from './command.js';
+import { CheckpointRun, checkpointFailed, checkpointSucceeded, printJson } from './jsonSummary.js';
 import { forwardSignals, launchApp, type LaunchedApp } from './launchApp.js';
 import { positiveInt, seconds } from './optionValues.js';
-import { describeWarmup, WARMUP_HELP, WARMUP_OPTIONS, waitForUrl, warmUp, type WarmupPlan, warmupPlan } from './warmup.js';
+import { checkpointPreflight } from './preflight.js';
+import { elapsed, type Progress, progressOn } from './progress.js';
+import { describeCheckpointProgress, describeWarmupProgress } from './progressSteps.js';
+import { describeWarmup, WARMUP_HELP, WARMUP_OPTIONS, waitForUrl, warmUp, type WarmupPlan, warmupPlan, type WarmupReport } from './warmup.js';
 
 const help = `Usage:
   crac checkpoint --image DIR [options] -- <command...>
@@ -32,7 +36,13 @@ ${WARMUP_HELP}
                           itself (and calls notifyReady() for, or --ready-url)
   --pid PID               checkpoint this running process instead of starting one
   --leave-running         with --pid: keep the process running after the dump (CRIU -R)
+  --json                  print a JSON summary on stdout (also on failure); the app's
+                          output and every message go to stderr
   -h, --help              this text
+
+Before the app is started (or signalled), CRIU, node-crac's native parts and the
+privileges a dump needs are checked as "crac doctor" does. On a terminal, one updating
+line on stderr shows readiness, warm-up and dump as they go.
 
 Environment: CRAC_HEAP_SHRINK=0 skips the GC + malloc_trim before the dump;
 CRAC_CRIU_PATH picks the CRIU binary; CRAC_CRIU_DUMP_ARGS adds CRIU dump options.`;
@@ -41,39 +51,60 @@ export const checkpointCommand: Command = {
   name: 'checkpoint',
   help,
   async run(argv) {
-    const { options, command } = splitAtDashDash(argv);
-    const { values } = parseArgs({
-      args: options,
-      options: {
-        image: { type: 'string' },
-        'ready-url': { type: 'string' },
-        'ready-timeout': { type: 'string', default: '60' },
-        ...WARMUP_OPTIONS,
-        timeout: { type: 'string', default: '120' },
-        pid: { type: 'string' },
-        'leave-running': { type: 'boolean', default: false },
-        'no-auto': { type: 'boolean', default: false },
-      },
-    });
-    if (!values.image) throw new UsageError('--image DIR is required');
-    const imageDir = resolve(values.image);
-    const timeoutMs = seconds(values.timeout, '--timeout');
-    if (values.pid !== undefined) {
-      if (command.length > 0) throw new UsageError('give either --pid or a command after --, not both');
-      if (values['no-auto']) throw new UsageError('--no-auto goes with a command to start (or with crac run), not --pid');
-      return checkpointRunning(positiveInt(values.pid, '--pid'), imageDir, values['leave-running'], timeoutMs);
+    const json = splitAtDashDash(argv).options.includes('--json');
+    const run = new CheckpointRun();
+    try {
+      return await checkpoint(argv, run);
+    } catch (error) {
+      if (json) printJson(checkpointFailed(run, error));
+      throw error;
     }
-    if (command.length === 0) throw new UsageError('give the command to start after --, or --pid PID');
-    if (values['leave-running']) throw new UsageError('--leave-running goes with --pid');
-    return launchAndCheckpoint(command, imageDir, {
-      readyUrl: values['ready-url'],
-      readyTimeoutMs: seconds(values['ready-timeout'], '--ready-timeout'),
-      warmup: warmupPlan(values),
-      timeoutMs,
-      autoRegister: !values['no-auto'],
-    });
   },
 };
+
+async function checkpoint(argv: string[], run: CheckpointRun): Promise<number> {
+  const { options, command } = splitAtDashDash(argv);
+  const { values } = parseArgs({
+    args: options,
+    options: {
+      image: { type: 'string' },
+      'ready-url': { type: 'string' },
+      'ready-timeout': { type: 'string', default: '60' },
+      ...WARMUP_OPTIONS,
+      timeout: { type: 'string', default: '120' },
+      pid: { type: 'string' },
+      'leave-running': { type: 'boolean', default: false },
+      'no-auto': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (!values.image) throw new UsageError('--image DIR is required');
+  const imageDir = resolve(values.image);
+  const timeoutMs = seconds(values.timeout, '--timeout');
+  const report: Report = { run, json: values.json, progress: progressOn(process.stderr) };
+  run.imageDir = imageDir;
+  if (values.pid !== undefined) {
+    if (command.length > 0) throw new UsageError('give either --pid or a command after --, not both');
+    if (values['no-auto']) throw new UsageError('--no-auto goes with a command to start (or with crac run), not --pid');
+    return checkpointRunning(positiveInt(values.pid, '--pid'), imageDir, values['leave-running'], timeoutMs, report);
+  }
+  if (command.length === 0) throw new UsageError('give the command to start after --, or --pid PID');
+  if (values['leave-running']) throw new UsageError('--leave-running goes with --pid');
+  return launchAndCheckpoint(command, imageDir, {
+    readyUrl: values['ready-url'],
+    readyTimeoutMs: seconds(values['ready-timeout'], '--ready-timeout'),
+    warmup: warmupPlan(values),
+    timeoutMs,
+    autoRegister: !values['no-auto'],
+  }, report);
+}
+
+/** How a checkpoint reports: its record for the summary, --json, and the progress line. */
+interface Report {
+  run: CheckpointRun;
+  json: boolean;
+  progress: Progress;
+}
 
 interface LaunchPlan {
   readyUrl: string | undefined;
@@ -83,28 +114,41 @@ interface LaunchPlan {
   autoRegister: boolean;
 }
 
-async function launchAndCheckpoint(command: string[], imageDir: string, plan: LaunchPlan): Promise<number> {
+async function launchAndCheckpoint(command: string[], imageDir: string, plan: LaunchPlan, { run, json, progress }: Report): Promise<number> {
+  run.stage = 'preflight';
   checkDumpPrivilege(process.geteuid?.(), 'this command (and so the app it would start)');
+  checkpointPreflight('the app was not started');
   createImageDir(imageDir);
-  const app = await launchApp(command, { env: { [LAUNCH_ENV.engine]: 'criu', [LAUNCH_ENV.imageDir]: imageDir, [LAUNCH_ENV.launcher]: 'checkpoint' }, readyPipe: !plan.readyUrl, autoRegister: plan.autoRegister });
+  run.stage = 'start';
+  const output = { stdout: progress.output(json ? process.stderr : process.stdout), stderr: progress.output(process.stderr) };
+  const env = { [LAUNCH_ENV.engine]: 'criu', [LAUNCH_ENV.imageDir]: imageDir, [LAUNCH_ENV.launcher]: 'checkpoint' };
+  const app = await launchApp(command, { env, readyPipe: !plan.readyUrl, autoRegister: plan.autoRegister, output });
+  run.pid = app.pid;
   let ended = false;
   void app.exited.then(() => (ended = true), () => (ended = true));
-  say(`started ${command.join(' ')} (pid ${app.pid})`);
+  progress.say(`started ${command.join(' ')} (pid ${app.pid})`);
   const stopForwarding = forwardSignals(app); // ^C ends the app too, and so this command
   try {
+    run.stage = 'ready';
+    progress.show(() => `waiting for the app to be ready${plan.readyUrl ? ` (GET ${plan.readyUrl})` : ''}: ${elapsed(run.startedAt)}`);
     await waitUntilReady(app, plan, () => !ended);
-    const warmup = await warmUp(plan.warmup);
-    if (warmup.sent > 0) say(describeWarmup(warmup));
-    const earlier = sealedDigest(imageDir);
-    const triggeredAt = Date.now();
-    process.kill(app.pid, TRIGGER_SIGNAL);
-    const meta = await waitForImage(imageDir, earlier, () => !ended, plan.timeoutMs, 'the app it started is stopped');
+    run.readyAt = Date.now();
+    run.stage = 'warmup';
+    const warmup: WarmupReport = { sent: 0, statuses: new Map() };
+    run.warmup = warmup;
+    if (plan.warmup.urls.length > 0) progress.show(() => describeWarmupProgress(plan.warmup, warmup, run.readyAt!));
+    await warmUp(plan.warmup, warmup);
+    run.warmedUpAt = Date.now();
+    if (warmup.sent > 0) progress.say(describeWarmup(warmup));
+    run.stage = 'checkpoint';
+    const meta = await triggerAndWait(app.pid, imageDir, () => !ended, plan.timeoutMs, 'the app it started is stopped', { run, json, progress });
     const exit = await app.exited;
     await Promise.race([app.outputDone, new Promise((r) => setTimeout(r, 2000))]);
-    printSummary(imageDir, meta, Date.now() - triggeredAt);
+    finish(meta, { run, json, progress });
     if (exit.signal !== 'SIGKILL') say(`note: the app ended with ${exit.signal ?? `exit code ${exit.code}`}, not by CRIU`);
     return 0;
   } catch (error) {
+    progress.end();
     if (!ended) {
       app.child.kill('SIGTERM');
       await Promise.race([app.exited, new Promise((r) => setTimeout(r, 5000))]);
@@ -143,27 +187,54 @@ export async function waitUntilReady(app: LaunchedApp, plan: Pick<LaunchPlan, 'r
   }
 }
 
-/** Checkpoints a running app through its trigger; resolves once the image is sealed, throws when it failed (the app goes on). */
-export async function checkpointRunning(pid: number, imageDir: string, leaveRunning: boolean, timeoutMs: number, summary = true): Promise<number> {
+/**
+ * Checkpoints a running app through its trigger; resolves once the image is
+ * sealed, throws when it failed (the app goes on). Without `report`, quietly.
+ */
+export async function checkpointRunning(pid: number, imageDir: string, leaveRunning: boolean, timeoutMs: number, report?: Report): Promise<number> {
   if (!catchesTriggerSignal(pid)) {
     throw new Error(`process ${pid} has no checkpoint trigger (${TRIGGER_SIGNAL} would kill it): start it with "crac run", or call installCheckpointTrigger() from node-crac`);
   }
+  if (report) {
+    report.run.stage = 'preflight';
+    report.run.pid = pid;
+  }
   checkDumpPrivilege(effectiveUid(pid), `process ${pid}`);
+  checkpointPreflight(`process ${pid} was not signalled`);
   createImageDir(imageDir);
   const request: TriggerRequest = { imageDir, leaveRunning };
   const requestPath = triggerRequestPath(pidInOwnNamespace(pid));
   rmSync(requestPath, { force: true });
   writeFileSync(requestPath, JSON.stringify(request), { mode: 0o600, flag: 'wx' });
-  const earlier = sealedDigest(imageDir);
-  const triggeredAt = Date.now();
   try {
-    process.kill(pid, TRIGGER_SIGNAL);
-    const meta = await waitForImage(imageDir, earlier, () => isAlive(pid), timeoutMs, 'the app goes on');
-    if (summary) printSummary(imageDir, meta, Date.now() - triggeredAt);
+    if (report) report.run.stage = 'checkpoint';
+    const meta = await triggerAndWait(pid, imageDir, () => isAlive(pid), timeoutMs, 'the app goes on', report);
+    if (report) finish(meta, report);
     return 0;
   } finally {
+    report?.progress.end();
     rmSync(requestPath, { force: true });
   }
+}
+
+/** Sends the trigger and waits for the image (waitForImage), showing the checkpoint's progress. */
+async function triggerAndWait(pid: number, imageDir: string, appAlive: () => boolean, timeoutMs: number, afterFailure: string, report: Report | undefined): Promise<ImageMeta> {
+  const earlier = sealedDigest(imageDir);
+  const triggeredAt = Date.now();
+  if (report) {
+    report.run.triggeredAt = triggeredAt;
+    report.progress.show(() => describeCheckpointProgress(imageDir, earlier, triggeredAt));
+  }
+  process.kill(pid, TRIGGER_SIGNAL);
+  return waitForImage(imageDir, earlier, appAlive, timeoutMs, afterFailure);
+}
+
+/** The summary: for people on stdout, or with --json on stderr and the JSON alone on stdout. */
+function finish(meta: ImageMeta, { run, json, progress }: Report): void {
+  progress.end();
+  run.stage = 'done';
+  printSummary(run.imageDir!, meta, Date.now() - run.triggeredAt!, json ? process.stderr : process.stdout);
+  if (json) printJson(checkpointSucceeded(run, meta));
 }
 
 /**
@@ -198,7 +269,7 @@ function sealedDigest(dir: string): string | undefined {
   return image.state === 'sealed' ? image.meta.manifestDigest : undefined;
 }
 
-function printSummary(dir: string, meta: ImageMeta, sinceTriggerMs: number): void {
+function printSummary(dir: string, meta: ImageMeta, sinceTriggerMs: number, to: NodeJS.WritableStream): void {
   const mb = (bytes: number | undefined): string => `${((bytes ?? 0) / 1024 / 1024).toFixed(1)} MB`;
   const lines = [
     `Checkpoint written to ${dir}`,
@@ -210,7 +281,7 @@ function printSummary(dir: string, meta: ImageMeta, sinceTriggerMs: number): voi
     `  node ${meta.node.version}, CRIU ${meta.criu.version}`,
     `Restore with: crac restore ${dir}`,
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  to.write(`${lines.join('\n')}\n`);
 }
 
 /** Whether `pid` handles the trigger signal (SigCgt in /proc/PID/status). */

@@ -24,6 +24,8 @@ export interface LaunchOptions {
   readyPipe: boolean;
   /** Register every server the app listens on (false: --no-auto). */
   autoRegister: boolean;
+  /** Where the app's output is relayed (default: our stdout and stderr). */
+  output?: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
 }
 
 const PRELOAD = resolve(__dirname, '../launch/preload.js');
@@ -73,7 +75,7 @@ export async function launchApp(command: string[], options: LaunchOptions): Prom
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
     child.once('exit', (code, signal) => resolveExit({ code, signal }));
   });
-  const outputDone = Promise.all([relay(outRead, process.stdout), relay(errRead, process.stderr)]).then(() => undefined);
+  const outputDone = Promise.all([relay(outRead, options.output?.stdout ?? process.stdout), relay(errRead, options.output?.stderr ?? process.stderr)]).then(() => undefined);
   const ready = options.readyPipe ? waitForReady(readyRead) : undefined;
   ready?.catch(() => undefined); // awaited by the caller when it needs it; the app may end first
   return { child, pid: child.pid!, ready, exited, outputDone };
@@ -101,7 +103,7 @@ export function withIoUringBlocker(ldPreload: string | undefined): string {
 }
 
 /** Copies what arrives on the pipe `fd` to `to`; resolves once every writer closed it. */
-export function relay(fd: number, to: NodeJS.WriteStream): Promise<void> {
+export function relay(fd: number, to: NodeJS.WritableStream): Promise<void> {
   const from = new Socket({ fd, readable: true, writable: false });
   from.pipe(to, { end: false });
   return new Promise((done) => from.once('close', () => done()));

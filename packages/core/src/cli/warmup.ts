@@ -96,10 +96,10 @@ export class WarmupStatusError extends Error {
  * Sends warm-up requests, `concurrency` at a time over keep-alive connections,
  * and closes those connections at the end: a connection still open would be in
  * the image. Counts the answers by status; throws a WarmupStatusError when one
- * is not 2xx, unless the plan accepts any status.
+ * is not 2xx, unless the plan accepts any status. The counts go into `report`
+ * as the answers come (a caller shows them as progress).
  */
-export async function warmUp(plan: WarmupPlan): Promise<WarmupReport> {
-  const report: WarmupReport = { sent: 0, statuses: new Map() };
+export async function warmUp(plan: WarmupPlan, report: WarmupReport = { sent: 0, statuses: new Map() }): Promise<WarmupReport> {
   if (plan.urls.length === 0) return report;
   const concurrency = plan.concurrency ?? 1;
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
