@@ -192,12 +192,12 @@ export async function waitUntilReady(app: LaunchedApp, plan: Pick<LaunchPlan, 'r
  * sealed, throws when it failed (the app goes on). Without `report`, quietly.
  */
 export async function checkpointRunning(pid: number, imageDir: string, leaveRunning: boolean, timeoutMs: number, report?: Report): Promise<number> {
-  if (!catchesTriggerSignal(pid)) {
-    throw new Error(`process ${pid} has no checkpoint trigger (${TRIGGER_SIGNAL} would kill it): start it with "crac run", or call installCheckpointTrigger() from node-crac`);
-  }
   if (report) {
     report.run.stage = 'preflight';
     report.run.pid = pid;
+  }
+  if (!catchesTriggerSignal(pid)) {
+    throw new Error(`process ${pid} has no checkpoint trigger (${TRIGGER_SIGNAL} would kill it): start it with "crac run", or call installCheckpointTrigger() from node-crac`);
   }
   checkDumpPrivilege(effectiveUid(pid), `process ${pid}`);
   checkpointPreflight(`process ${pid} was not signalled`);
