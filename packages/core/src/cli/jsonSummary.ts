@@ -1,6 +1,6 @@
 import type { ImageMeta } from '../image/imageMeta.js';
 import type { Finding } from './doctor.js';
-import { PreflightError } from './preflight.js';
+import { PreflightError } from './preflightError.js';
 import { usageProblem } from './usageProblem.js';
 import type { WarmupReport } from './warmup.js';
 

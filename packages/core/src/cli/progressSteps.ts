@@ -2,11 +2,11 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readImageState } from '../image/imageDir.js';
 import { elapsed } from './progress.js';
-import type { WarmupPlan, WarmupReport } from './warmup.js';
+import { describeStatuses, type WarmupPlan, type WarmupReport } from './warmup.js';
 
 /** `warm-up: 120/2000 requests (200 x120), 1.2 s` */
 export function describeWarmupProgress(plan: WarmupPlan, report: WarmupReport, sinceMs: number): string {
-  const statuses = [...report.statuses].sort(([a], [b]) => a - b).map(([status, count]) => `${status} x${count}`).join(', ');
+  const statuses = describeStatuses(report.statuses);
   const of = plan.durationS === undefined ? `/${plan.urls.length * (plan.requests ?? 1)}` : '';
   const time = plan.durationS === undefined ? elapsed(sinceMs) : `${elapsed(sinceMs)} of ${plan.durationS} s`;
   return `warm-up: ${report.sent}${of} requests${statuses ? ` (${statuses})` : ''}, ${time}`;

@@ -132,7 +132,8 @@ function isSuccess(status: number): boolean {
   return status >= 200 && status < 300;
 }
 
-function describeStatuses(statuses: Map<number, number>): string {
+/** `200 x198, 404 x2` */
+export function describeStatuses(statuses: Map<number, number>): string {
   return [...statuses]
     .sort(([a], [b]) => a - b)
     .map(([status, count]) => `${status} x${count}`)

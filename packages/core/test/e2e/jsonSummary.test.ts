@@ -70,6 +70,15 @@ t.test('crac checkpoint --json: a failed warm-up and a usage error are JSON fail
   t.match(refused, { command: 'checkpoint', outcome: 'failed', exitCode: 2, stage: 'usage', error: 'unknown option --bogus', causes: [] });
   t.notOk('pid' in refused, 'no app was started');
   t.match(usage.stderr, 'Run "crac checkpoint --help" for usage.');
+
+  const preflight = await runCracApart(t, ['checkpoint', '--json', '--image', imageDir, '--', process.execPath, STATUS_APP, token], { CRAC_CRIU_PATH: '/nonexistent/criu' });
+  t.equal(preflight.code, 1);
+  t.match(JSON.parse(preflight.stdout), {
+    outcome: 'failed',
+    stage: 'preflight',
+    error: 'checkpoints cannot work on this machine, so the app was not started',
+    causes: [{ message: /^CRAC_CRIU_PATH=\/nonexistent\/criu is refused/, fix: String }],
+  }, "the pre-flight's causes are the doctor's findings, each with its fix");
   t.same(await leftOver(token), []);
 });
 
