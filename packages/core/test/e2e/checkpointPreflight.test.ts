@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { CRAC_BIN, criuUsable, getJson, leftOver, newToken, runCrac, startCrac, startNode, tempDir } from '@node-crac/test-kit';
 import { FIXTURE } from './harness.js';
 
@@ -9,7 +9,7 @@ import { FIXTURE } from './harness.js';
 // readiness wait and the warm-up.
 
 /** The finding (and its fix) that `crac doctor` prints as a failure under `env`. */
-async function doctorFailure(t: Parameters<typeof runCrac>[0], env: Record<string, string>): Promise<string> {
+async function doctorFailure(t: Test, env: Record<string, string>): Promise<string> {
   const doctor = await runCrac(t, ['doctor'], env);
   t.equal(doctor.code, 1, 'crac doctor finds the same problem');
   const finding = /^\[FAIL\] (.*)\n\s+fix: (.*)$/m.exec(doctor.output);

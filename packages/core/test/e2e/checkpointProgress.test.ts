@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { CRAC_BIN, criuUsable, freePort, leftOver, newToken, runCrac, startNode, tempDir } from '@node-crac/test-kit';
 import { FIXTURE } from './harness.js';
 
@@ -19,7 +19,7 @@ function lastingLines(screen: string): string[] {
     .filter((line) => line !== '');
 }
 
-async function checkpointArgs(t: Parameters<typeof tempDir>[0], token: string): Promise<{ args: string[]; port: number }> {
+async function checkpointArgs(t: Test, token: string): Promise<{ args: string[]; port: number }> {
   const port = await freePort();
   const imageDir = join(tempDir(t, 'crac-image-'), 'image');
   return { port, args: ['checkpoint', '--image', imageDir, '--warmup-url', `http://127.0.0.1:${port}/`, '--warmup-requests', '300', '--', process.execPath, FIXTURE, token] };
