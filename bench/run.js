@@ -122,7 +122,7 @@ async function oneRun(example, plan, work, run) {
   const imageDir = join(work.dir, `image-${example.name}-${run}`);
   const shrunk = await checkpointExample(example, plan, work, { imageDir, port });
   sample.checkpoint = { wallMs: shrunk.wallMs, meta: shrunk.meta };
-  sample.restore = await measureRestore({ node, imageDir, example, port, plan, requests, logFile: work.logFile });
+  sample.restore = await measureRestore({ node, imageDir, example, port, plan, requests, logFile: work.logFile, workDir: work.dir });
   sample.imageChecks = measureImageChecks({ node, imageDir, repeats: IMAGE_CHECK_REPEATS });
   rmSync(imageDir, { recursive: true, force: true });
 

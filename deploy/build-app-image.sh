@@ -9,10 +9,17 @@ package=${1:?usage: build-app-image.sh PACKAGE IMAGE}
 image=${2:?usage: build-app-image.sh PACKAGE IMAGE}
 node=${NODE:-$(command -v node)}
 base=$(bash "$root/deploy/build-base-image.sh" | tail -1)
-criu_prefix="$root/.cache/criu/root"
-[ -x "$criu_prefix/usr/sbin/criu" ] || bash "$root/scripts/provision-criu.sh" >/dev/null
-if [ ! -x "$criu_prefix/usr/sbin/criu" ]; then
-  echo "build-app-image: no unpacked CRIU in $criu_prefix: scripts/provision-criu.sh found a system CRIU; the image needs Debian 13's, unpacked there" >&2
+# CRIU as scripts/provision-criu.sh assembles it: criu and the libraries and
+# loader it runs with, either as the packages/criu-linux-x64 package (sbin/, lib/)
+# or unpacked under .cache/criu/root.
+bash "$root/scripts/provision-criu.sh" >/dev/null
+criu_sbin= criu_lib=
+for layout in "$root/packages/criu-linux-x64:sbin:lib" "$root/.cache/criu/root:usr/sbin:usr/lib/x86_64-linux-gnu"; do
+  IFS=: read -r dir sbin lib <<< "$layout"
+  if [ -x "$dir/$sbin/criu" ] && [ -x "$dir/$lib/ld-linux-x86-64.so.2" ]; then criu_sbin="$dir/$sbin"; criu_lib="$dir/$lib"; break; fi
+done
+if [ -z "$criu_sbin" ]; then
+  echo "build-app-image: scripts/provision-criu.sh left no CRIU with its libraries in packages/criu-linux-x64 or .cache/criu/root (a system CRIU cannot be copied into the image)" >&2
   exit 1
 fi
 
@@ -24,10 +31,11 @@ trap 'rm -rf "$context"' EXIT
 rm -f "$context/deploy.log"
 cp "$node" "$context/node"
 cp "$root/deploy/probe.js" "$context/probe.js"
-mkdir -p "$context/criu/bin"
-cp -a "$criu_prefix" "$context/criu/root"
-lib=/opt/criu/root/usr/lib/x86_64-linux-gnu
-printf '#!/bin/sh\nexec %s/ld-linux-x86-64.so.2 --library-path %s /opt/criu/root/usr/sbin/criu "$@"\n' "$lib" "$lib" > "$context/criu/bin/criu"
+mkdir -p "$context/criu/bin" "$context/criu/sbin"
+cp "$criu_sbin/criu" "$context/criu/sbin/criu"
+cp -a "$criu_lib" "$context/criu/lib"
+# The launcher finds sbin/ and lib/ from its own path.
+printf '#!/bin/sh\nhere=${0%%/bin/*}\nexec "$here/lib/ld-linux-x86-64.so.2" --library-path "$here/lib" "$here/sbin/criu" "$@"\n' > "$context/criu/bin/criu"
 chmod 755 "$context/criu/bin/criu"
 podman build -q --build-arg "BASE=$base" -f "$root/deploy/Containerfile" -t "$image" "$context" >&2
 echo "$image"

@@ -20,6 +20,6 @@ privileges=(--cap-add SYS_ADMIN --cap-add NET_ADMIN --cap-add SYS_TIME --securit
 crac=/app/node_modules/node-crac/bin/crac.js
 container="checkpoint-$$-$RANDOM"
 trap 'podman rm -f "$container" >/dev/null 2>&1 || true' EXIT
-podman run --name "$container" "${privileges[@]}" "${run_options[@]}" "$app" node "$crac" checkpoint --image /image "$@"
+podman run --pull never --name "$container" "${privileges[@]}" "${run_options[@]}" "$app" node "$crac" checkpoint --image /image "$@"
 podman commit -q --change "CMD [\"node\", \"$crac\", \"restore\", \"/image\", \"--env\", \"PORT\"]" "$container" "$out" >&2
 echo "$out"

@@ -1,7 +1,9 @@
 'use strict';
 // bench/chart.svg: time to first 200 (cold, compile cache, restore) and image
-// size against RSS, per example, as horizontal bar panels.
+// size against RSS, per example, as horizontal bar panels; and the restore's
+// measured phases as one stacked bar per example.
 const { rect, text, svgDocument } = require('./svg');
+const { GROUPS } = require('./restoreBreakdown');
 
 const INK = '#212529';
 const GRID = '#dee2e6';
@@ -41,6 +43,39 @@ function panel(top, { title, unit, legend, groups }) {
   return { lines, bottom: y };
 }
 
+// One color per group of restore phases (restoreBreakdown.js GROUPS), in order.
+const PHASE_COLORS = ['#6c757d', '#adb5bd', '#ced4da', '#6f42c1', '#dc3545', '#198754', '#20c997', '#0d6efd', '#ffc107'];
+
+/** One bar per example, its restore to first 200 split into the groups of phases. */
+function breakdownPanel(top, summaries) {
+  const measured = summaries.filter((s) => s.restoreGroups?.length);
+  if (measured.length === 0) return { lines: [], bottom: top - 20 };
+  const names = GROUPS.map((g) => g.name);
+  const present = names.filter((name) => measured.some((s) => s.restoreGroups.some((g) => g.group === name)));
+  const color = (name) => PHASE_COLORS[names.indexOf(name) % PHASE_COLORS.length];
+  const lines = [text({ x: 20, y: top + 18, 'font-size': 18, 'font-weight': 'bold', fill: INK }, 'Where the restore time goes (median ms per group of phases)')];
+  let y = top + 36;
+  present.forEach((name, i) => {
+    const x = LEFT + (i % 4) * 230;
+    const rowY = y + Math.floor(i / 4) * 20;
+    lines.push(rect({ x, y: rowY, width: 14, height: 14, fill: color(name) }), text({ x: x + 20, y: rowY + 12, fill: INK }, name.replace(/`/g, '')));
+  });
+  y += Math.ceil(present.length / 4) * 20 + 10;
+  const max = Math.max(...measured.map((s) => s.restoreGroups.reduce((sum, g) => sum + g.ms, 0))) || 1;
+  for (const s of measured) {
+    lines.push(text({ x: 20, y: y + 14, fill: INK }, s.name));
+    let x = LEFT;
+    for (const g of s.restoreGroups) {
+      const width = Math.max(0, (g.ms / max) * PLOT_WIDTH);
+      lines.push(rect({ x, y, width, height: BAR, fill: color(g.group) }));
+      x += width;
+    }
+    lines.push(text({ x: x + 6, y: y + 14, fill: INK }, `${formatValue(s.restoreGroups.reduce((sum, g) => sum + g.ms, 0))} ms`));
+    y += BAR + GAP + 6;
+  }
+  return { lines, bottom: y + 10 };
+}
+
 function renderChart(summaries) {
   const hasCache = summaries.some((s) => s.compileCacheMs !== null);
   const mb = (bytes) => bytes / 2 ** 20;
@@ -70,11 +105,12 @@ function renderChart(summaries) {
       ],
     })),
   });
+  const breakdown = breakdownPanel(memory.bottom + 20, summaries);
   return svgDocument({
     width: WIDTH,
-    height: memory.bottom + 20,
-    title: 'node-crac benchmark: time to first 200 and image sizes',
-    lines: [...times.lines, ...memory.lines],
+    height: breakdown.bottom + 20,
+    title: 'node-crac benchmark: time to first 200, image sizes and where the restore time goes',
+    lines: [...times.lines, ...memory.lines, ...breakdown.lines],
   });
 }
 

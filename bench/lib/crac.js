@@ -26,12 +26,14 @@ async function checkpoint({ node, example, imageDir, port, warmupPaths, warmupRe
 
 /**
  * Starts `crac restore DIR --env PORT=port` in the background; stop it by its
- * PID. With keepLog, CRIU's log stays for restoreBreakdown to read. The command
- * runs on the apps' Node, as it would where that Node is installed.
+ * PID. With `timings` ({ command, app }: two files that do not exist yet), the
+ * command and the restored copy write there when each of their phases ended
+ * (restoreBreakdown.js). The command runs on the apps' Node, as it would where
+ * that Node is installed.
  */
-function restore({ node = process.execPath, imageDir, port, logFile, keepLog = false }) {
-  const args = [CRAC_BIN, 'restore', imageDir, '--env', `PORT=${port}`, ...(keepLog ? ['--keep-log'] : [])];
-  return start(node, args, { env: {}, logFile });
+function restore({ node = process.execPath, imageDir, port, logFile, timings }) {
+  const args = [CRAC_BIN, 'restore', imageDir, '--env', `PORT=${port}`, ...(timings ? ['--env', `CRAC_RESTORE_TIMINGS=${timings.app}`] : [])];
+  return start(node, args, { env: timings ? { CRAC_RESTORE_TIMINGS: timings.command } : {}, logFile });
 }
 
 module.exports = { CRAC_BIN, checkpoint, restore };

@@ -6,12 +6,14 @@ const { measureLatencies, waitFor200 } = require('./http');
 const { pidListeningOn, rssOf } = require('./rss');
 const { restore } = require('./crac');
 const { percentile } = require('./stats');
-const { cracCommandStartMs, takeCriuRestoreMs } = require('./restoreBreakdown');
+const { join } = require('node:path');
+const { restorePhases, takeTimings } = require('./restoreBreakdown');
 
-async function measureStartedServer(proc, startedAt, { example, port, plan, requests }) {
+async function measureStartedServer(proc, startedAt, { example, port, plan, requests, onFirstOk = () => {} }) {
   const base = `http://127.0.0.1:${port}`;
   try {
     const okAt = await waitFor200(base + example.readyPath, { alive: proc.alive });
+    onFirstOk(okAt);
     const pid = pidListeningOn(port);
     if (!pid) throw new Error(`nothing listens on port ${port} after a 200`);
     const rssAtReady = rssOf(pid);
@@ -43,19 +45,17 @@ function measureColdStart({ node, example, port, plan, requests, logFile, compil
 
 /**
  * `crac restore DIR` as a user runs it, timed from the command's start, with
- * CRIU's share of it and the start time of the `crac` command on its own.
+ * its phases from the timestamps the command and the restored copy wrote.
  */
-async function measureRestore({ node, imageDir, example, port, plan, requests, logFile }) {
+async function measureRestore({ node, imageDir, example, port, plan, requests, logFile, workDir }) {
+  const timings = { command: join(workDir, `timings-command-${port}.json`), app: join(workDir, `timings-app-${port}.json`) };
   const startedAt = performance.now();
-  const proc = restore({ node, imageDir, port, logFile, keepLog: true });
-  let criuRestoreMs;
-  try {
-    const result = await measureStartedServer(proc, startedAt, { example, port, plan, requests });
-    criuRestoreMs = takeCriuRestoreMs(proc.pid);
-    return { ...result, criuRestoreMs, cracStartMs: cracCommandStartMs(node) };
-  } finally {
-    if (criuRestoreMs === undefined) takeCriuRestoreMs(proc.pid); // removes the log
-  }
+  const proc = restore({ node, imageDir, port, logFile, timings });
+  let okAt;
+  const result = await measureStartedServer(proc, startedAt, { example, port, plan, requests, onFirstOk: (at) => (okAt = at) });
+  const wall = (monotonic) => performance.timeOrigin + monotonic;
+  const phases = restorePhases({ spawnedAt: wall(startedAt), okAt: wall(okAt), command: takeTimings(timings.command), app: takeTimings(timings.app) });
+  return { ...result, phases };
 }
 
 module.exports = { measureColdStart, measureRestore };

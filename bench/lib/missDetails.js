@@ -10,14 +10,10 @@ const pct1 = (share) => `${(share * 100).toFixed(1)} %`;
 const span = ([low, high]) => `${low.toFixed(1)}-${high.toFixed(1)} ms`;
 
 function restoreDetails(s) {
-  const parts = [
-    [s.criuRestoreMs, 'CRIU restore'],
-    [s.cracStartMs, '`crac` command start'],
-    [s.restoreMs - s.criuRestoreMs - s.cracStartMs, 'the rest'],
-  ].sort((a, b) => b[0] - a[0]);
+  const parts = [...(s.restoreGroups ?? [])].sort((a, b) => b.ms - a.ms);
   return [
     `Restore: ${ms(s.restoreMs)} to the first 200 against ${ms(s.coldMs)} for a cold start, ${pct1(s.restoreShareOfCold)} of it`,
-    `(median of the per-run ratios). Largest part first: ${parts.map(([v, part]) => `${part} ${ms(v)}`).join(', ')}.`,
+    `(median of the per-run ratios).${parts.length ? ` Largest part first: ${parts.map((p) => `${p.group} ${ms(p.ms)}`).join(', ')}.` : ''}`,
   ].join(' ');
 }
 

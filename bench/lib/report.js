@@ -2,6 +2,7 @@
 // bench/REPORT.md from the benchmark's results: numbers and comparisons of the
 // run only; what each number measures is written by hand in docs/benchmark.md.
 const { detailsOfMisses } = require('./missDetails');
+const { GROUPS } = require('./restoreBreakdown');
 
 const ms = (v) => (v === null || !Number.isFinite(v) ? 'n/a' : `${Math.round(v)} ms`);
 const ms1 = (v) => (v === null || !Number.isFinite(v) ? 'n/a' : `${v.toFixed(2)} ms`);
@@ -70,6 +71,31 @@ function imageChecksSection(imageChecks, summaries, command) {
   ];
 }
 
+/**
+ * The restore's phases, measured where each ends (bench/lib/restoreBreakdown.js):
+ * grouped per example, then each phase; medians over the runs, so the parts of a
+ * row need not add up to its total exactly.
+ */
+function breakdownSection(summaries) {
+  const measured = summaries.filter((s) => s.restorePhases?.length);
+  if (measured.length === 0) return [];
+  const groups = GROUPS.map((g) => g.name).filter((name) => measured.some((s) => s.restoreGroups.some((g) => g.group === name)));
+  const phases = [...new Set(measured.flatMap((s) => s.restorePhases.map((p) => p.phase)))];
+  const of = (parts, key, name) => parts.find((p) => p[key] === name)?.ms;
+  return [
+    '### Where the restore time goes',
+    '',
+    row(['example', 'restore to first 200', ...groups]),
+    row(['---', ...['', ...groups].map(() => '---:')]),
+    ...measured.map((s) => row([`\`${s.name}\``, ms(s.restoreMs), ...groups.map((g) => ms1(of(s.restoreGroups, 'group', g) ?? null))])),
+    '',
+    row(['phase', ...measured.map((s) => `\`${s.name}\``)]),
+    row(['---', ...measured.map(() => '---:')]),
+    ...phases.map((phase) => row([phase, ...measured.map((s) => ms1(of(s.restorePhases, 'phase', phase) ?? null))])),
+    '',
+  ];
+}
+
 function renderReport({ command, machine, runs, requests, compileCache, durationS, summaries, imageChecks }) {
   const realistic = summaries.find((s) => s.name === 'realistic');
   const lines = [
@@ -110,14 +136,7 @@ function renderReport({ command, machine, runs, requests, compileCache, duration
         `${s.speedup.toFixed(1)}x`, ms(s.checkpointMs), ms(s.checkpointCommandMs)]),
     ),
     '',
-    '### Where the restore time goes',
-    '',
-    row(['example', 'restore to first 200', 'CRIU restore', '`crac` command start', 'the rest']),
-    row(['---', '---:', '---:', '---:', '---:']),
-    ...summaries.map((s) =>
-      row([`\`${s.name}\``, ms(s.restoreMs), ms(s.criuRestoreMs), ms(s.cracStartMs), ms(s.restoreMs - s.criuRestoreMs - s.cracStartMs)]),
-    ),
-    '',
+    ...breakdownSection(summaries),
     ...imageChecksSection(imageChecks, summaries, command),
     '## Memory: image size and RSS',
     '',
@@ -147,4 +166,4 @@ function renderReport({ command, machine, runs, requests, compileCache, duration
   return `${lines.join('\n')}\n`;
 }
 
-module.exports = { renderReport, targets, imageChecksSection };
+module.exports = { renderReport, targets, imageChecksSection, breakdownSection };

@@ -1,6 +1,7 @@
 'use strict';
 // Medians over the runs of one example (ratios are medians of per-run ratios).
 const { median } = require('./stats');
+const { groupPhases } = require('./restoreBreakdown');
 
 /**
  * The requests that are slow in every run: the median latency at each position
@@ -13,6 +14,12 @@ function slowestRequests(samples, kind, plan, count = 5) {
     .map((_, index) => ({ index, step: `${plan[index % plan.length].method} ${plan[index % plan.length].path}`, ms: median(runs.map((r) => r[index])) }))
     .sort((a, b) => b.ms - a.ms)
     .slice(0, count);
+}
+
+/** Median ms of each named part over the runs that have it, in the order they first appear. */
+function medianParts(perRun, key) {
+  const names = [...new Set(perRun.flatMap((parts) => parts.map((p) => p[key])))];
+  return names.map((name) => ({ [key]: name, ms: median(perRun.flatMap((parts) => parts.filter((p) => p[key] === name).map((p) => p.ms))) }));
 }
 
 function range(values) {
@@ -28,8 +35,8 @@ function summarize(example, samples, plan) {
     coldMs: m((s) => s.cold.firstOkMs),
     compileCacheMs: samples[0].compileCache ? m((s) => s.compileCache.firstOkMs) : null,
     restoreMs: m((s) => s.restore.firstOkMs),
-    criuRestoreMs: m((s) => s.restore.criuRestoreMs),
-    cracStartMs: m((s) => s.restore.cracStartMs),
+    restorePhases: medianParts(samples.map((s) => s.restore.phases), 'phase'),
+    restoreGroups: medianParts(samples.map((s) => groupPhases(s.restore.phases)), 'group'),
     restoreShareOfCold: m((s) => s.restore.firstOkMs / s.cold.firstOkMs),
     speedup: m((s) => s.cold.firstOkMs / s.restore.firstOkMs),
     checkpointMs: m((s) => s.checkpoint.meta.checkpointDurationMs),

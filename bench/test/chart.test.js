@@ -88,3 +88,16 @@ t.test('the well-formedness check finds what it looks for', async (t) => {
   t.same(xmlProblems('<svg><rect x=1/></svg>'), ['malformed tag: <rect x=1/>']);
   t.same(xmlProblems('<svg/><svg/>'), ['2 root elements']);
 });
+
+t.test('the restore breakdown: one stacked bar per measured example, a legend entry per group, its total as label', async (t) => {
+  const measured = {
+    ...summary('hello', 130, 60, 140),
+    restoreGroups: [{ group: '`crac` command start', ms: 25 }, { group: 'CRIU restore', ms: 15 }, { group: 'first request', ms: 20 }],
+  };
+  const svg = renderChart([measured, summary('koa', 90, 70, 95)]);
+  t.same(xmlProblems(svg), []);
+  t.match(svg, '>Where the restore time goes (median ms per group of phases)</text>');
+  for (const name of ['crac command start', 'CRIU restore', 'first request']) t.match(svg, `>${name}</text>`, name);
+  t.match(svg, '>60.0 ms</text>', 'the total');
+  t.notMatch(renderChart([summary('koa', 90, 70, 95)]), 'Where the restore time goes', 'no panel without measured phases');
+});

@@ -12,7 +12,7 @@ const { summarizeImageChecks } = require('../lib/imageCheckCost');
 const SCRIPT = join(__dirname, '..', 'lib', 'imageCheckCost.js');
 
 const summary = (name, restoreMs) => ({
-  name, description: 'x', runs: 5, coldMs: 1000, compileCacheMs: 900, restoreMs, criuRestoreMs: 40, cracStartMs: 25,
+  name, description: 'x', runs: 5, coldMs: 1000, compileCacheMs: 900, restoreMs,
   restoreShareOfCold: restoreMs / 1000, speedup: 1000 / restoreMs, checkpointMs: 100, checkpointCommandMs: 800, imageBytes: 16 * 2 ** 20,
   imageNoShrinkBytes: 32 * 2 ** 20, rssBeforeCheckpoint: 80 * 2 ** 20, rssAfterShrink: 70 * 2 ** 20, imageShareOfRss: 0.2,
   rssCold: 7e7, rssRestore: 4e7, rssColdAfterLoad: 8e7, rssRestoreAfterLoad: 5e7, p50Cold: 0.2, p99Cold: 1, p50Restore: 0.2,

@@ -18,8 +18,10 @@ async function buildApp() {
   const logger = pino({ level: config.LOG_LEVEL });
   const app = Fastify({ loggerInstance: logger });
 
-  // Database and cache take part in checkpoints before the server does, so that
-  // after a restore (oldest registration first) they are back before it listens.
+  // Database and cache take part in checkpoints before the server does (newest
+  // registration first), so the server has drained before they close. After a
+  // restore their afterRestore overlaps the server's: it listens while they
+  // reconnect, and requests wait for them.
   const db = connectDatabase(config);
   const cache = connectCache(config);
   const catalog = resources();

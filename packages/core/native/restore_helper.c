@@ -30,6 +30,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "kdat_cache.h"
 
@@ -173,6 +174,19 @@ static int restore_wait(void) {
   return wait_for(target);
 }
 
+/*
+ * Into CRIU's log (an action's stderr): the wall time of the action, which
+ * anchors the log's relative timestamps for `crac restore`'s timings.
+ */
+static void mark_action(const char *action) {
+  struct timespec now;
+  if (clock_gettime(CLOCK_REALTIME, &now) != 0) {
+    perror("crac_restore_helper: clock_gettime");
+    return;
+  }
+  fprintf(stderr, "crac_restore_helper: action %s at %lld.%06ld\n", action, (long long)now.tv_sec, now.tv_nsec / 1000);
+}
+
 /* Decimal digits only, 1..INT_MAX: atoi would take "", "12abc" or " -3" without a word. */
 static int parse_pid(const char *s, pid_t *out) {
   if (*s < '0' || *s > '9') return -1;
@@ -186,7 +200,10 @@ static int parse_pid(const char *s, pid_t *out) {
 
 int main(int argc, char **argv) {
   const char *action = getenv("CRTOOLS_SCRIPT_ACTION");
-  if (argc == 1 && action) return kdat_cache_action(action); /* run by criu --action-script */
+  if (argc == 1 && action) { /* run by criu --action-script */
+    mark_action(action);
+    return kdat_cache_action(action);
+  }
   if (argc >= 2 && strcmp(argv[1], "wait") == 0) return restore_wait();
   if (argc >= 4 && strcmp(argv[1], "launch") == 0) {
     pid_t parent;

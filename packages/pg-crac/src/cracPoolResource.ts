@@ -22,6 +22,8 @@ export interface CracPoolResourceSettings {
  */
 export class CracPoolResource implements Resource {
   readonly name: string;
+  // Queries wait at the gate until afterRestore is done: a server registered later may listen meanwhile.
+  readonly afterRestoreOverlaps = true;
 
   constructor(
     private readonly pool: Pool,

@@ -27,6 +27,8 @@ const CONNECTED = new Set(['connecting', 'connect', 'ready']);
  */
 export class CracRedisResource implements Resource {
   readonly name: string;
+  // Commands wait in ioredis's offline queue while it reconnects: a server registered later may listen meanwhile.
+  readonly afterRestoreOverlaps = true;
   #reconnect = false;
   #urlBefore: string | undefined;
 

@@ -13,3 +13,12 @@ export function dirListing(dir: string): string[] {
   };
   return [line('.', dir), ...readdirSync(dir).sort().map((name) => line(name, join(dir, name)))];
 }
+
+/**
+ * The entries of a $TMPDIR that a command left behind, but for the user's
+ * runtime directory (node-crac-UID), whose caches are meant to outlive it.
+ */
+export function tmpdirLeftovers(dir: string): string[] {
+  const runtimeDir = `node-crac-${process.getuid?.() ?? 0}`;
+  return readdirSync(dir).filter((name) => name !== runtimeDir).sort();
+}

@@ -22,3 +22,18 @@ export function tryConnect(port: number, host = '127.0.0.1'): Promise<string> {
     socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
   });
 }
+
+/**
+ * What a TCP connect to 127.0.0.1:port gets once it stops connecting, within
+ * `waitMs`: a killed process leaves /proc's command lines before its sockets
+ * are closed, so a test that saw it gone may still reach its port for a moment.
+ */
+export async function portFreed(port: number, waitMs = 5000): Promise<string> {
+  const deadline = Date.now() + waitMs;
+  let result = await tryConnect(port);
+  while (result === 'connected' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    result = await tryConnect(port);
+  }
+  return result;
+}

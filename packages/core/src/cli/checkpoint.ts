@@ -1,18 +1,19 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { checkDumpPrivilege, effectiveUid } from '../engines/criu/dumpPrivilege.js';
 import { createImageDir, readCheckpointFailure, readImageState } from '../image/imageDir.js';
 import type { ImageMeta } from '../image/imageMeta.js';
-import { LAUNCH_ENV, TRIGGER_SIGNAL, triggerRequestPath, type TriggerRequest } from '../launch/protocol.js';
-import { type Command, say, splitAtDashDash, UsageError } from './command.js';
+import { checkDumpPrivilege, effectiveUid } from '../engines/criu/dumpPrivilege.js';
+import { LAUNCH_ENV } from '../launch/protocol.js';
+import { type Command, splitAtDashDash, UsageError } from './command.js';
 import { CheckpointRun, checkpointFailed, checkpointSucceeded, printJson } from './jsonSummary.js';
-import { forwardSignals, launchApp, type LaunchedApp } from './launchApp.js';
+import { describeExit, type Exit, forwardSignals, launchApp, type LaunchedApp, signalGroup, stopApp } from './launchApp.js';
+import { findTriggerTarget, sendTrigger } from './launchChannel.js';
 import { positiveInt, seconds } from './optionValues.js';
 import { checkpointPreflight } from './preflight.js';
 import { elapsed, type Progress, progressOn } from './progress.js';
 import { describeCheckpointProgress, describeWarmupProgress } from './progressSteps.js';
-import { describeWarmup, WARMUP_HELP, WARMUP_OPTIONS, waitForUrl, warmUp, type WarmupPlan, warmupPlan, type WarmupReport } from './warmup.js';
+import { describeWarmup, WARMUP_HELP, WARMUP_OPTIONS, waitForUrl, warmUp, type WarmupPlan, warmupPlan, type WarmupReport, WarmupStatusError } from './warmup.js';
 
 const help = `Usage:
   crac checkpoint --image DIR [options] -- <command...>
@@ -20,15 +21,20 @@ const help = `Usage:
 
 Starts <command> ready to be checkpointed (CRAC_ENGINE=criu, CRAC_CHECKPOINT_TO=DIR,
 stdout/stderr as real pipes relayed to this terminal, io_uring blocked), waits until
-it is ready, warms it up, checkpoints it and prints a summary. Every node:http, https,
-http2 and net server the app listens on is registered (the first one to listen makes
-the app ready) unless an adapter or the app registered it itself; see docs/zero-code.md. With --pid, checkpoints
-an app already running under "crac run" (or one that called installCheckpointTrigger()).
+it is ready, warms it up, checkpoints it and prints a summary. The checkpoint is asked
+for over the launcher's private channel, never with a signal the app may handle. With
+wrappers (npm start, npx tsx app.ts) the app is the Node process that listens on a TCP
+port or calls notifyReady() first. Every node:http, https, http2 and net server the
+app listens on is registered (the first on a TCP port makes the app ready) unless an
+adapter or the app registered it itself; see docs/zero-code.md. With --pid, checkpoints
+an app running under "crac run", a restored copy, or an app that called
+installCheckpointTrigger().
 
 Options:
   --image DIR             image directory (created 0700; its files are made 0600)
-  --ready-url URL         ready once GET URL answers (< 500); without it the app must
-                          call notifyReady() from node-crac (adapters do after listen)
+  --ready-url URL         ready once GET URL answers (< 500); without it the app is
+                          ready when its first TCP server listens (or, with --no-auto,
+                          when it calls notifyReady() from node-crac; adapters do)
   --ready-timeout S       seconds to wait for readiness (default 60)
 ${WARMUP_HELP}
   --timeout S             seconds to wait for the image (default 120)
@@ -121,62 +127,101 @@ async function launchAndCheckpoint(command: string[], imageDir: string, plan: La
   createImageDir(imageDir);
   run.stage = 'start';
   const output = { stdout: progress.output(json ? process.stderr : process.stdout), stderr: progress.output(process.stderr) };
-  const env = { [LAUNCH_ENV.engine]: 'criu', [LAUNCH_ENV.imageDir]: imageDir, [LAUNCH_ENV.launcher]: 'checkpoint' };
-  const app = await launchApp(command, { env, readyPipe: !plan.readyUrl, autoRegister: plan.autoRegister, output });
+  let started: number | undefined;
+  const app = await launchApp(command, {
+    env: { [LAUNCH_ENV.engine]: 'criu', [LAUNCH_ENV.imageDir]: imageDir, [LAUNCH_ENV.awaitsReady]: '1' },
+    channel: { onApp: (pid) => pid !== started && progress.say(`the app is pid ${pid}, started by ${basename(command[0]!)}`) },
+    autoRegister: plan.autoRegister,
+    output,
+  });
+  started = app.pid;
   run.pid = app.pid;
   let ended = false;
-  void app.exited.then(() => (ended = true), () => (ended = true));
+  void app.exited.then(() => (ended = true));
   progress.say(`started ${command.join(' ')} (pid ${app.pid})`);
-  const stopForwarding = forwardSignals(app); // ^C ends the app too, and so this command
+  const signals = forwardSignals(app); // ^C ends the app too, and so this command
   try {
     run.stage = 'ready';
     progress.show(() => `waiting for the app to be ready${plan.readyUrl ? ` (GET ${plan.readyUrl})` : ''}: ${elapsed(run.startedAt)}`);
     await waitUntilReady(app, plan, () => !ended);
     run.readyAt = Date.now();
+    const unsupported = unsupportedWrapper(app.channel.appPid() ?? app.pid);
+    if (unsupported) throw new Error(unsupported);
     run.stage = 'warmup';
     const warmup: WarmupReport = { sent: 0, statuses: new Map() };
     run.warmup = warmup;
     if (plan.warmup.urls.length > 0) progress.show(() => describeWarmupProgress(plan.warmup, warmup, run.readyAt!));
-    await warmUp(plan.warmup, warmup);
+    try {
+      await warmUp(plan.warmup, warmup);
+    } catch (error) {
+      const signal = signals.received();
+      if (signal) throw new Error(`stopped by ${signal} during the warm-up: the app was ended with it, and no image was written`);
+      if (error instanceof WarmupStatusError) throw error; // says itself that the warm-up refused the checkpoint
+      throw new Error(`the warm-up failed: ${(error as Error).message}`);
+    }
     run.warmedUpAt = Date.now();
     if (warmup.sent > 0) progress.say(describeWarmup(warmup));
     run.stage = 'checkpoint';
-    const meta = await triggerAndWait(app.pid, imageDir, () => !ended, plan.timeoutMs, 'the app it started is stopped', { run, json, progress });
-    const exit = await app.exited;
+    const earlier = checkpointStarts(imageDir, { run, json, progress });
+    const target = app.channel.trigger({ imageDir, leaveRunning: false }, app.pid);
+    run.pid = target;
+    const meta = await waitForImage(imageDir, target, plan.timeoutMs, (failure) => `the checkpoint failed; the app it started is stopped.\n${failure}`, async () => {
+      const exit = target === app.pid ? await app.exited : undefined;
+      await Promise.race([app.outputDone, new Promise((r) => setTimeout(r, 1000))]);
+      return endedDuringCheckpoint(target, exit, app.stderrTail());
+    }, earlier);
+    signalGroup(app.pid, 'SIGKILL'); // what a wrapper left: the app itself is gone with the dump
     await Promise.race([app.outputDone, new Promise((r) => setTimeout(r, 2000))]);
     finish(meta, { run, json, progress });
-    if (exit.signal !== 'SIGKILL') say(`note: the app ended with ${exit.signal ?? `exit code ${exit.code}`}, not by CRIU`);
     return 0;
   } catch (error) {
     progress.end();
-    if (!ended) {
-      app.child.kill('SIGTERM');
-      await Promise.race([app.exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (!ended) app.child.kill('SIGKILL');
-    }
+    await stopApp(app);
     throw error;
   } finally {
-    stopForwarding();
+    signals.stop();
+    app.channel.close();
   }
 }
 
-/** Until the app is ready (notifyReady() or the ready URL), or an error when it ended first or took too long. */
+/**
+ * Why the app cannot be checkpointed under the wrapper that started it, if it
+ * cannot: tsx (npx tsx, node --import tsx) keeps an esbuild service process
+ * talking to the app over socketpairs, which an image cannot hold.
+ */
+function unsupportedWrapper(pid: number): string | undefined {
+  let argv: string[];
+  try {
+    argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return undefined; // gone: the wait for the image says how it ended
+  }
+  if (!argv.some((arg) => /(^|[/\\@])tsx([/\\]|$)/.test(arg))) return undefined;
+  return (
+    `the app (pid ${pid}) runs under tsx (npx tsx, or node --import tsx), which keeps an esbuild service process connected to it by socketpairs ` +
+    'that a checkpoint image cannot hold: compile the app to JavaScript (tsc) and run crac checkpoint -- node dist/app.js'
+  );
+}
+
+/** Why the app is gone without an image: how it ended (when known) and the last lines it wrote to stderr. */
+function endedDuringCheckpoint(pid: number, exit: Exit | undefined, stderr: string[]): string {
+  const how = exit ? ` (${describeExit(exit)})` : '';
+  const lines = stderr.length > 0 ? `; its last lines on stderr:\n${stderr.map((l) => `  ${l}`).join('\n')}` : '; it wrote nothing to stderr';
+  return `the app (pid ${pid}) ended during the checkpoint${how}, without writing an image${lines}`;
+}
+
+/** Until the app is ready (its first TCP server, notifyReady() or the ready URL), or an error when it ended first or took too long. */
 export async function waitUntilReady(app: LaunchedApp, plan: Pick<LaunchPlan, 'readyUrl' | 'readyTimeoutMs'>, running: () => boolean): Promise<void> {
-  const endedEarly = (exit: { code: number | null; signal: NodeJS.Signals | null }): Error =>
-    new Error(`the app ended (${exit.signal ?? `exit code ${exit.code}`}) before it was ready`);
+  const endedEarly = (exit: Exit): Error => new Error(`the app ended (${describeExit(exit)}) before it was ready`);
   const ended = app.exited.then((exit) => {
     throw endedEarly(exit);
   });
-  const ready = (plan.readyUrl ? waitForUrl(plan.readyUrl, plan.readyTimeoutMs, running) : app.ready!).catch(async (error: Error) => {
-    // The ready pipe also closes when the app ends: then say how it ended.
-    const exit = await Promise.race([app.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 500))]);
-    throw exit ? endedEarly(exit) : error;
-  });
+  const ready = plan.readyUrl ? waitForUrl(plan.readyUrl, plan.readyTimeoutMs, running) : app.channel.ready;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () => reject(new Error(`the app was not ready within ${plan.readyTimeoutMs / 1000} s` +
-        (plan.readyUrl ? '' : ': it must call notifyReady() from node-crac (the adapters do once listening), or pass --ready-url'))),
+        (plan.readyUrl ? '' : ': it is ready once a server listens, or when it calls notifyReady() from node-crac (with --no-auto); else pass --ready-url'))),
       plan.readyTimeoutMs,
     );
   });
@@ -189,44 +234,55 @@ export async function waitUntilReady(app: LaunchedApp, plan: Pick<LaunchPlan, 'r
 
 /**
  * Checkpoints a running app through its trigger; resolves once the image is
- * sealed, throws when it failed (the app goes on). Without `report`, quietly.
+ * sealed, throws when it failed (the app goes on). Without `report` (or with
+ * false), quietly: no summary, no progress.
  */
-export async function checkpointRunning(pid: number, imageDir: string, leaveRunning: boolean, timeoutMs: number, report?: Report): Promise<number> {
-  if (report) {
-    report.run.stage = 'preflight';
-    report.run.pid = pid;
+export async function checkpointRunning(pid: number, imageDir: string, leaveRunning: boolean, timeoutMs: number, report?: Report | false): Promise<number> {
+  const r = report || undefined;
+  if (r) {
+    r.run.stage = 'preflight';
+    r.run.pid = pid;
   }
-  if (!catchesTriggerSignal(pid)) {
-    throw new Error(`process ${pid} has no checkpoint trigger (${TRIGGER_SIGNAL} would kill it): start it with "crac run", or call installCheckpointTrigger() from node-crac`);
-  }
-  checkDumpPrivilege(effectiveUid(pid), `process ${pid}`);
-  checkpointPreflight(`process ${pid} was not signalled`);
-  createImageDir(imageDir);
-  const request: TriggerRequest = { imageDir, leaveRunning };
-  const requestPath = triggerRequestPath(pidInOwnNamespace(pid));
-  rmSync(requestPath, { force: true });
-  writeFileSync(requestPath, JSON.stringify(request), { mode: 0o600, flag: 'wx' });
   try {
-    if (report) report.run.stage = 'checkpoint';
-    const meta = await triggerAndWait(pid, imageDir, () => isAlive(pid), timeoutMs, 'the app goes on', report);
-    if (report) finish(meta, report);
+    const target = findTriggerTarget(pid);
+    if (!target) {
+      throw new Error(
+        `process ${pid} has no checkpoint trigger: it was not started by "crac run" (no launch channel in its environment), is not a restored copy, ` +
+          'and did not call installCheckpointTrigger() from node-crac: start it with "crac run", or call installCheckpointTrigger() in it',
+      );
+    }
+    checkDumpPrivilege(effectiveUid(pid), `process ${pid}`);
+    checkpointPreflight(`process ${pid} was not signalled`);
+    createImageDir(imageDir);
+    if (r) r.run.stage = 'checkpoint';
+    const earlier = checkpointStarts(imageDir, r);
+    const answer = await sendTrigger(target.path, { kind: 'trigger', pid, imageDir, leaveRunning });
+    if (answer.kind === 'refused') throw new Error(`the ${target.via === 'launcher' ? 'launcher' : 'trigger'} of process ${pid} refused the checkpoint: ${answer.reason}`);
+    // A process's own socket answers with the PID it sees, which in a restored copy is that of its namespace.
+    const app = target.via === 'launcher' ? answer.pid : pid;
+    const meta = await waitForImage(imageDir, app, timeoutMs, (failure) => `the checkpoint failed; the app goes on.\n${failure}`, async () =>
+      endedDuringCheckpoint(app, undefined, []),
+    earlier);
+    if (r) finish(meta, r);
     return 0;
   } finally {
-    report?.progress.end();
-    rmSync(requestPath, { force: true });
+    r?.progress.end();
   }
 }
 
-/** Sends the trigger and waits for the image (waitForImage), showing the checkpoint's progress. */
-async function triggerAndWait(pid: number, imageDir: string, appAlive: () => boolean, timeoutMs: number, afterFailure: string, report: Report | undefined): Promise<ImageMeta> {
+/**
+ * Just before the trigger: the digest of the image already in `dir` (it stays
+ * until the app's engine clears the directory just before the dump, so the wait
+ * must not take it for the new one), and the checkpoint's progress shown.
+ */
+function checkpointStarts(imageDir: string, report: Report | undefined): string | undefined {
   const earlier = sealedDigest(imageDir);
   const triggeredAt = Date.now();
   if (report) {
     report.run.triggeredAt = triggeredAt;
     report.progress.show(() => describeCheckpointProgress(imageDir, earlier, triggeredAt));
   }
-  process.kill(pid, TRIGGER_SIGNAL);
-  return waitForImage(imageDir, earlier, appAlive, timeoutMs, afterFailure);
+  return earlier;
 }
 
 /** The summary: for people on stdout, or with --json on stderr and the JSON alone on stdout. */
@@ -241,23 +297,33 @@ function finish(meta: ImageMeta, { run, json, progress }: Report): void {
  * Until crac.json is sealed (success; `earlier` is the digest of the image that
  * was there before the trigger: it stays until the app's engine clears the
  * directory just before the dump), checkpoint-failed.json appears (the app
- * reported a failure; `afterFailure` says what becomes of the app) or the app
- * is gone without an image.
+ * reported a failure; `failed` says what becomes of the app) or the app `pid`
+ * is gone without an image (`gone` says how it ended).
  */
-async function waitForImage(dir: string, earlier: string | undefined, appAlive: () => boolean, timeoutMs: number, afterFailure: string): Promise<ImageMeta> {
+async function waitForImage(
+  dir: string,
+  pid: number,
+  timeoutMs: number,
+  failed: (failure: string) => string,
+  gone: () => Promise<string>,
+  earlier: string | undefined,
+): Promise<ImageMeta> {
   const deadline = Date.now() + timeoutMs;
   let goneSince: number | undefined;
   while (Date.now() < deadline) {
     const image = readImageState(dir);
     if (image.state === 'sealed' && image.meta.manifestDigest !== earlier) return image.meta;
     const failure = readCheckpointFailure(dir);
-    if (failure !== undefined) throw new Error(`the checkpoint failed; ${afterFailure}.\n${failure}`);
-    if (appAlive()) {
+    if (failure !== undefined) throw new Error(failed(failure));
+    if (isAlive(pid)) {
       goneSince = undefined;
     } else {
-      // CRIU ends the app before the image is sealed: give the sealing a moment.
+      // CRIU seals the image before it ends the app: a moment for the file system, no more.
       goneSince ??= Date.now();
-      if (Date.now() - goneSince > 15_000) throw new Error(`the app ended without writing an image to ${dir} (see ${join(dir, 'dump.log')} if it exists)`);
+      if (Date.now() - goneSince > 1000) {
+        const log = join(dir, 'dump.log');
+        throw new Error(`${await gone()}${existsSync(log) ? `\nCRIU's log: ${log}` : ''}`);
+      }
     }
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -282,27 +348,6 @@ function printSummary(dir: string, meta: ImageMeta, sinceTriggerMs: number, to: 
     `Restore with: crac restore ${dir}`,
   ];
   to.write(`${lines.join('\n')}\n`);
-}
-
-/** Whether `pid` handles the trigger signal (SigCgt in /proc/PID/status). */
-function catchesTriggerSignal(pid: number): boolean {
-  let status: string;
-  try {
-    status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  } catch {
-    throw new Error(`no process ${pid}`);
-  }
-  const caught = BigInt(`0x${/^SigCgt:\s*([0-9a-f]+)/m.exec(status)?.[1] ?? '0'}`);
-  return ((caught >> 11n) & 1n) === 1n; // SIGUSR2 is 12
-}
-
-/**
- * The PID the process sees for itself: a restored copy runs in its own PID
- * namespace, where it keeps its original PID (the last NSpid entry).
- */
-function pidInOwnNamespace(pid: number): number {
-  const nspid = /^NSpid:\s*([\d\s]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]?.trim().split(/\s+/);
-  return Number(nspid?.at(-1) ?? pid);
 }
 
 function isAlive(pid: number): boolean {

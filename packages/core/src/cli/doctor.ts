@@ -58,7 +58,8 @@ function diagnose(): Finding[] {
   if (process.platform !== 'linux') {
     return [{ status: 'fail', what: `platform ${process.platform}: CRIU runs on Linux only`, fix: 'use CRAC_ENGINE=simulate here, checkpoint on Linux' }];
   }
-  const findings: Finding[] = [nodeFinding(), ...privilegeFindings(), bridgeFinding()];
+  const privileges = privilegeFindings();
+  const findings: Finding[] = [nodeFinding(), ...privileges, bridgeFinding()];
   const { criu, skipped, finding } = criuLocationFinding();
   findings.push(finding);
   // Every candidate passed over and why: not trusted (owner, mode), too old, or `criu check` failed.
@@ -67,7 +68,13 @@ function diagnose(): Finding[] {
     const { problems, harmless } = criuCheck(criu.path);
     findings.push(
       problems.length > 0
-        ? { status: 'fail', what: `"criu check" fails: ${problems.join('; ')}`, fix: 'run "criu check -v4" to see which kernel feature is missing; CRIU >= 4 is needed on recent kernels' }
+        ? {
+            status: 'fail',
+            what: `"criu check" fails: ${problems.join('; ')}`,
+            fix: privileges.some((f) => f.status === 'fail')
+              ? 'grant the privileges above first: CRIU checks the kernel with them'
+              : 'run "criu check -v4" to see which kernel feature is missing; CRIU >= 4 is needed on recent kernels',
+          }
         : { status: 'ok', what: harmless.length > 0 ? '"criu check": only complaints that do not matter to node-crac (below)' : '"criu check": looks good' },
     );
     for (const h of harmless) findings.push({ status: 'ok', what: `"criu check" says "${h.line}": harmless, ${h.why}` });

@@ -2,31 +2,39 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { resolve } from 'node:path';
-import { LAUNCH_ENV, READY_FD, READY_MESSAGE } from '../launch/protocol.js';
+import { LAUNCH_ENV } from '../launch/protocol.js';
 import { ioUringBlockerPath, loadBridge } from '../native/bridge.js';
+import { type LaunchChannel, type LaunchChannelOptions, openLaunchChannel } from './launchChannel.js';
 
 /** An app started by `crac run` or `crac checkpoint`, ready to be checkpointed. */
 export interface LaunchedApp {
   child: ChildProcess;
+  /** The command started: the app itself, or a wrapper (npm, npx) that starts it. */
   pid: number;
-  /** Resolves when the app calls notifyReady(); only with `readyPipe`. */
-  ready: Promise<void> | undefined;
-  /** Resolves when the app ends (a checkpointed app ends by SIGKILL from CRIU). */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The launch channel its Node processes connect to (ready, trigger). */
+  channel: LaunchChannel;
+  /** Resolves when the command ends (a checkpointed app ends by SIGKILL from CRIU). */
+  exited: Promise<Exit>;
   /** Resolves once the app's output was relayed to the end. */
   outputDone: Promise<void>;
+  /** The last lines the app wrote to stderr, to say why it ended. */
+  stderrTail(): string[];
 }
+
+export type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
 export interface LaunchOptions {
   /** Added to the environment. */
   env: Record<string, string>;
-  /** Give the app a pipe on fd 3 (CRAC_READY_FD) for notifyReady(). */
-  readyPipe: boolean;
+  /** What the launch channel does for `crac checkpoint --pid` and when the app is known. */
+  channel?: LaunchChannelOptions;
   /** Register every server the app listens on (false: --no-auto). */
   autoRegister: boolean;
   /** Where the app's output is relayed (default: our stdout and stderr). */
   output?: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
 }
+
+const TAIL_LINES = 20;
 
 const PRELOAD = resolve(__dirname, '../launch/preload.js');
 
@@ -36,7 +44,8 @@ const PRELOAD = resolve(__dirname, '../launch/preload.js');
  * stderr are real pipes relayed to ours (never libuv's socketpairs, never an
  * IPC channel), stdin is /dev/null, io_uring_setup fails with ENOSYS (an
  * LD_PRELOAD library, inherited through the environment), and the checkpoint
- * trigger and the automatic registration of servers are preloaded. The app leads its own session: CRIU refuses a process
+ * trigger and the automatic registration of servers are preloaded. The app
+ * leads its own session: CRIU refuses a process
  * whose session leader is outside its PID namespace, as it is when this command
  * runs inside a container or sandbox that set up the session before the
  * namespace (signals reach the app through our forwarding instead).
@@ -47,21 +56,26 @@ export async function launchApp(command: string[], options: LaunchOptions): Prom
   const bridge = loadBridge();
   const [outRead, outWrite] = bridge.pipe();
   const [errRead, errWrite] = bridge.pipe();
-  const [readyRead, readyWrite] = options.readyPipe ? bridge.pipe() : [-1, -1];
+  let channel: LaunchChannel;
+  try {
+    channel = await openLaunchChannel(options.channel);
+  } catch (error) {
+    for (const fd of [outRead, outWrite, errRead, errWrite]) closeSync(fd);
+    throw error;
+  }
 
   const nodeOptions = [process.env.NODE_OPTIONS, `--require ${JSON.stringify(PRELOAD)}`].filter(Boolean).join(' ');
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, NODE_OPTIONS: nodeOptions, [LAUNCH_ENV.trigger]: 'signal' };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, NODE_OPTIONS: nodeOptions, [LAUNCH_ENV.channel]: channel.path };
   env.LD_PRELOAD = withIoUringBlocker(process.env.LD_PRELOAD);
+  if (!options.env[LAUNCH_ENV.awaitsReady]) delete env[LAUNCH_ENV.awaitsReady];
   if (options.autoRegister) env[LAUNCH_ENV.autoRegister] = 'servers';
   else delete env[LAUNCH_ENV.autoRegister];
-  if (options.readyPipe) env[LAUNCH_ENV.readyFd] = String(READY_FD);
-  else delete env[LAUNCH_ENV.readyFd];
 
   let child: ChildProcess;
   try {
-    child = spawn(file, args, { stdio: ['ignore', outWrite, errWrite, ...(options.readyPipe ? [readyWrite] : [])], env, detached: true });
+    child = spawn(file, args, { stdio: ['ignore', outWrite, errWrite], env, detached: true });
   } finally {
-    for (const fd of [outWrite, errWrite, readyWrite]) if (fd >= 0) closeSync(fd);
+    for (const fd of [outWrite, errWrite]) closeSync(fd);
   }
   try {
     await new Promise<void>((started, failed) => {
@@ -69,30 +83,73 @@ export async function launchApp(command: string[], options: LaunchOptions): Prom
       child.once('error', failed); // e.g. ENOENT: no such command
     });
   } catch (error) {
-    for (const fd of [outRead, errRead, readyRead]) if (fd >= 0) closeSync(fd);
+    for (const fd of [outRead, errRead]) closeSync(fd);
+    channel.close();
     throw error;
   }
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
+  const exited = new Promise<Exit>((resolveExit) => {
     child.once('exit', (code, signal) => resolveExit({ code, signal }));
   });
-  const outputDone = Promise.all([relay(outRead, options.output?.stdout ?? process.stdout), relay(errRead, options.output?.stderr ?? process.stderr)]).then(() => undefined);
-  const ready = options.readyPipe ? waitForReady(readyRead) : undefined;
-  ready?.catch(() => undefined); // awaited by the caller when it needs it; the app may end first
-  return { child, pid: child.pid!, ready, exited, outputDone };
+  const tail: string[] = [];
+  const outputDone = Promise.all([relay(outRead, options.output?.stdout ?? process.stdout), relay(errRead, options.output?.stderr ?? process.stderr, tail)]).then(() => undefined);
+  return { child, pid: child.pid!, channel, exited, outputDone, stderrTail: () => [...tail] };
 }
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGQUIT'];
 
 /**
- * Passes the signals a terminal or supervisor sends us on to the app, which leads
- * its own session and so gets none of them directly. Returns the undo.
+ * Passes the signals a terminal or supervisor sends us on to the app's process
+ * group (as a terminal does to its foreground group), which leads its own
+ * session and so gets none of them directly. `received` is the last one.
  */
-export function forwardSignals(app: LaunchedApp): () => void {
-  const forward = (signal: NodeJS.Signals): void => void app.child.kill(signal);
-  for (const signal of FORWARDED) process.on(signal, forward);
-  return () => {
-    for (const signal of FORWARDED) process.off(signal, forward);
+export function forwardSignals(app: LaunchedApp): { received(): NodeJS.Signals | undefined; stop(): void } {
+  let last: NodeJS.Signals | undefined;
+  const forward = (signal: NodeJS.Signals): void => {
+    last = signal;
+    signalGroup(app.pid, signal);
   };
+  for (const signal of FORWARDED) process.on(signal, forward);
+  return {
+    received: () => last,
+    stop() {
+      for (const signal of FORWARDED) process.off(signal, forward);
+    },
+  };
+}
+
+/** How a process ended, in words: "exit code 3", "SIGTERM". */
+export function describeExit(exit: Exit): string {
+  return exit.signal ?? `exit code ${exit.code}`;
+}
+
+/**
+ * Ends everything the launcher started: SIGTERM to the app's process group
+ * (the command leads it; wrappers and the app are in it), SIGKILL to what is
+ * left of it after `graceMs`.
+ */
+export async function stopApp(app: LaunchedApp, graceMs = 5000): Promise<void> {
+  signalGroup(app.pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (groupAlive(app.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  signalGroup(app.pid, 'SIGKILL');
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Signals the process group `pgid`; a group already gone is no error. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
 }
 
 /** LD_PRELOAD with node-crac's io_uring blocker added (once) to what was there. */
@@ -102,26 +159,25 @@ export function withIoUringBlocker(ldPreload: string | undefined): string {
   return [blocker, ...others].join(':');
 }
 
-/** Copies what arrives on the pipe `fd` to `to`; resolves once every writer closed it. */
-export function relay(fd: number, to: NodeJS.WritableStream): Promise<void> {
+/**
+ * Copies what arrives on the pipe `fd` to `to`; resolves once every writer
+ * closed it. With `tail`, keeps the last lines there.
+ */
+export function relay(fd: number, to: NodeJS.WritableStream, tail?: string[]): Promise<void> {
   const from = new Socket({ fd, readable: true, writable: false });
   from.pipe(to, { end: false });
-  return new Promise((done) => from.once('close', () => done()));
-}
-
-function waitForReady(fd: number): Promise<void> {
-  const pipe = new Socket({ fd, readable: true, writable: false });
-  return new Promise((resolveReady, rejectReady) => {
-    let text = '';
-    pipe.setEncoding('utf8');
-    pipe.on('data', (chunk: string) => {
-      text += chunk;
-      if (text.includes(READY_MESSAGE)) {
-        pipe.destroy();
-        resolveReady();
-      }
+  if (tail) {
+    let partial = '';
+    from.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop()!;
+      tail.push(...lines);
+      tail.splice(0, Math.max(0, tail.length - TAIL_LINES));
     });
-    pipe.once('end', () => rejectReady(new Error('the app closed its ready pipe without calling notifyReady()')));
-    pipe.once('error', rejectReady);
-  });
+    from.once('end', () => {
+      if (partial) tail.push(partial);
+      tail.splice(0, Math.max(0, tail.length - TAIL_LINES));
+    });
+  }
+  return new Promise((done) => from.once('close', () => done()));
 }

@@ -15,6 +15,7 @@ import { createPrivateTempDir } from '../trust/privateTemp.js';
 import { collectEnv } from './envFile.js';
 import { locateCriu } from '../engines/criu/locate.js';
 import { planKdatCache } from '../engines/criu/kdatCache.js';
+import { RestoreTimings } from './restoreTimings.js';
 import type { RestorePayload } from '../engines/engine.js';
 import { loadBridge, type NativeBridge, restoreHelperPath } from '../native/bridge.js';
 import { type Command, splitAtDashDash, UsageError } from './command.js';
@@ -46,7 +47,9 @@ Options:
 
 Arguments after -- are handed to the app (restoreArguments() from node-crac).
 Environment: CRAC_CRIU_PATH picks the CRIU binary; CRAC_CRIU_RESTORE_ARGS adds CRIU options;
-CRAC_CRIU_LOG_LIMIT_MB (default 64) stops a CRIU whose log grows past it.`;
+CRAC_CRIU_LOG_LIMIT_MB (default 64) stops a CRIU whose log grows past it;
+CRAC_CRIU_KDAT_CACHE=0 turns off the cache of CRIU's kernel probes (crac doctor says whether it is used);
+CRAC_RESTORE_TIMINGS=FILE writes when each phase of the restore ended (for the benchmark).`;
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGQUIT'];
 // A pipe holds this much without a reader; the payload is written before CRIU starts.
@@ -98,11 +101,14 @@ const MONITOR_INTERVAL_MS = 25;
 /** Restores `imageDir` in the foreground; resolves to the exit code to mirror. */
 export async function restore(imageDir: string, payload: RestorePayload, options: RestoreOptions): Promise<number> {
   const { keepLog } = options;
+  const timings = new RestoreTimings(process.env.CRAC_RESTORE_TIMINGS);
+  timings.mark('node bootstrap and crac modules');
   const meta = readSealedImage(imageDir);
   if (options.verify) verifyImageContent(imageDir, meta);
   else checkImageFiles(imageDir, meta);
   checkImageRunsHere(meta);
   checkAppUnchanged(meta);
+  timings.mark('image checks');
   const criu = locateCriu();
   for (const difference of hostDifferences(meta, criu.version)) say(`note: ${difference}`);
   const helper = restoreHelperPath();
@@ -139,7 +145,8 @@ export async function restore(imageDir: string, payload: RestorePayload, options
     throw new Error(`cannot create CRIU's log in ${logDir.path}: ${(error as Error).message}${tmpdirFullHint(error)}`);
   }
   const kdat = planKdatCache(criu.path, helper, [imageDir, logDir.path]);
-  const criuArgv = restoreArgs(criu.path, imageDir, meta, { payload: 3, stdout: 1, stderr: 2 }, { log: '/proc/self/fd/4', workDir: logDir.path }, [helper, 'wait'], kdat.use ? kdat.criuArgs : []);
+  const criuArgv = restoreArgs(criu.path, imageDir, meta, { payload: 3, stdout: 1, stderr: 2 }, { log: '/proc/self/fd/4', workDir: logDir.path }, [helper, 'wait'],
+    kdat.use || timings.wanted ? ['--action-script', helper] : []);
   const stdout = stdioForApp(1, process.stdout, bridge);
   const stderr = stdioForApp(2, process.stderr, bridge);
   let child;
@@ -157,6 +164,7 @@ export async function restore(imageDir: string, payload: RestorePayload, options
     stdout.handedOver();
     stderr.handedOver();
   }
+  timings.mark('locate criu, start the helper');
   // A second INT or TERM ends the restore at once: the helper's death takes the namespace with it.
   let stopRequests = 0;
   const forward = (signal: NodeJS.Signals): void => {
@@ -218,6 +226,7 @@ export async function restore(imageDir: string, payload: RestorePayload, options
   closeSync(payloadRead);
   const log = readCriuLogBounded(logFd);
   closeSync(logFd);
+  timings.write(log);
   // The app took its payload: CRIU restored it, whatever its log says (a full $TMPDIR leaves it empty).
   const criuRestored = criuDone || log.includes('Restore finished successfully');
   const restored = payloadTaken || criuRestored;
@@ -243,7 +252,7 @@ export async function restore(imageDir: string, payload: RestorePayload, options
         `that ${join(imageDir, 'crac.json')} names (inode ${meta.statusPipe.inode}), and the restored app holds no such pipe, ` +
         `so that record does not belong to these CRIU files (was crac.json edited, or copied from another image?): checkpoint again; ${logNote}`,
     );
-    return 1;
+    return options.coldStart ? options.coldStart() : 1;
   }
   if (stopped === 'stuck') {
     say(

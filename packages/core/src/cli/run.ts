@@ -2,24 +2,25 @@ import { resolve } from 'node:path';
 import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type Command, say, splitAtDashDash, UsageError } from './command.js';
-import { forwardSignals, launchApp, type LaunchedApp } from './launchApp.js';
-import { LAUNCH_ENV } from '../launch/protocol.js';
+import { forwardSignals, launchApp, type LaunchedApp, signalGroup } from './launchApp.js';
+import { LAUNCH_ENV, type ControlAnswer, type TriggerRequest } from '../launch/protocol.js';
 
 const help = `Usage: crac run [--image DIR] [--no-auto] -- <command...>
 
-Starts <command> ready to be checkpointed later: CRAC_ENGINE=criu, the checkpoint
-trigger enabled (SIGUSR2; "crac checkpoint --pid PID --image DIR" sends it),
-stdout/stderr as real pipes relayed to this command's, stdin /dev/null, and
-io_uring_setup failing with ENOSYS (Node >= 22.17 and 24 otherwise hold an
-io_uring ring, which CRIU cannot dump). Every node:http, https, http2 and net
-server the app listens on is registered (drained before a checkpoint, listening
-again after a restore, on the restore's PORT for the app's port) unless an
-adapter or the app registered it itself; see docs/zero-code.md. Signals INT TERM HUP USR1 USR2 QUIT are
-forwarded; the exit code is the app's (128+n when killed by signal n).
+Starts <command> ready to be checkpointed later: CRAC_ENGINE=criu, the launch
+channel that "crac checkpoint --pid PID --image DIR" triggers the checkpoint
+through (a private unix socket, never a signal the app may handle), stdout/stderr
+as real pipes relayed to this command's, stdin /dev/null, and io_uring_setup
+failing with ENOSYS (Node >= 22.17 and 24 otherwise hold an io_uring ring, which
+CRIU cannot dump). Every node:http, https, http2 and net server the app listens
+on is registered (drained before a checkpoint, listening again after a restore,
+on the restore's PORT for the app's port) unless an adapter or the app
+registered it itself; see docs/zero-code.md. Signals INT TERM HUP USR1 USR2 QUIT
+are forwarded; the exit code is the app's (128+n when killed by signal n).
 
 Options:
   --image DIR      default image directory (CRAC_CHECKPOINT_TO), for checkpoints the
-                   app triggers itself or that "crac checkpoint --pid" sends without --image
+                   app takes itself
   --no-auto        do not register the app's servers: only what the app registers itself
   -h, --help       this text`;
 
@@ -36,21 +37,43 @@ export const runCommand: Command = {
 
 /** What a caller of runApp does alongside the app: `whileRunning` is started once it runs, not awaited. */
 export interface RunOptions {
-  readyPipe?: boolean;
   /** Register every server the app listens on (default true; `--no-auto` turns it off). */
   autoRegister?: boolean;
+  /** The app reports readiness over the launch channel (notifyReady() returns true), as under `crac checkpoint`. */
+  awaitsReady?: boolean;
   whileRunning?: (app: LaunchedApp) => Promise<void>;
 }
 
 /** Starts `command` as `crac run` does (with `env` added) and waits for it; resolves to its exit code. */
 export async function runApp(command: string[], env: Record<string, string>, options: RunOptions = {}): Promise<number> {
-  const app = await launchApp(command, { env: { [LAUNCH_ENV.engine]: 'criu', ...env }, readyPipe: options.readyPipe ?? false, autoRegister: options.autoRegister ?? true });
+  let app: LaunchedApp | undefined;
+  app = await launchApp(command, {
+    env: { [LAUNCH_ENV.engine]: 'criu', ...(options.awaitsReady ? { [LAUNCH_ENV.awaitsReady]: '1' } : {}), ...env },
+    channel: {
+      onApp: (pid) => pid !== app?.pid && say(`the app is pid ${pid}; checkpoint it with: crac checkpoint --pid ${pid} --image DIR`),
+      onControl: (pid, request) => (app ? triggerFor(app, pid, request) : { kind: 'refused', reason: 'the app is not started yet' }),
+    },
+    autoRegister: options.autoRegister ?? true,
+  });
   say(`started ${command.join(' ')} (pid ${app.pid}); checkpoint it with: crac checkpoint --pid ${app.pid} --image DIR`);
-  const stopForwarding = forwardSignals(app);
+  const signals = forwardSignals(app);
   void options.whileRunning?.(app);
   const exit = await app.exited;
-  stopForwarding();
+  signals.stop();
+  signalGroup(app.pid, 'SIGKILL'); // nothing the app started outlives it
   await Promise.race([app.outputDone, new Promise((r) => setTimeout(r, 2000))]);
+  app.channel.close();
   if (exit.signal === 'SIGKILL') say('the app was ended by SIGKILL (CRIU ends a checkpointed app this way)');
   return exit.code ?? 128 + (exit.signal ? constants.signals[exit.signal] : 0);
+}
+
+/** A trigger from `crac checkpoint --pid`: for the app, named by its PID or by the PID of the command that started it. */
+function triggerFor(app: LaunchedApp, pid: number, request: TriggerRequest): ControlAnswer {
+  const appPid = app.channel.appPid() ?? app.pid;
+  if (pid !== appPid && pid !== app.pid) return { kind: 'refused', reason: `process ${pid} is not the app this crac run started (pid ${appPid})` };
+  try {
+    return { kind: 'triggered', pid: app.channel.trigger(request, app.pid) };
+  } catch (error) {
+    return { kind: 'refused', reason: (error as Error).message };
+  }
 }

@@ -71,7 +71,7 @@ export const startCommand: Command = {
     const savePlan = { readyUrl: values['ready-url'], readyTimeoutMs: readyTimeoutS * 1000 };
     const cold = (reason: string): Promise<number> => {
       say(`starting cold: ${reason}`);
-      const save = values.save ? { readyPipe: !savePlan.readyUrl, whileRunning: (app: LaunchedApp) => saveColdImage(app, imageDir, savePlan) } : {};
+      const save = values.save ? { awaitsReady: !savePlan.readyUrl, whileRunning: (app: LaunchedApp) => saveColdImage(app, imageDir, savePlan) } : {};
       return runApp(command, { [LAUNCH_ENV.imageDir]: imageDir, ...env }, save);
     };
 

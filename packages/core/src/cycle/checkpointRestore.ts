@@ -1,10 +1,11 @@
 import { checkOpenResources, type OpenResourceReport } from '../checks/openResourceCheck.js';
 import type { EngineOutcome } from '../engines/engine.js';
 import { shrinkHeap } from '../heap/heapShrink.js';
-import { closeReadyChannel } from '../launch/ready.js';
+import { detachFromLauncher } from '../launch/channel.js';
 import { loadBridge } from '../native/bridge.js';
 import { applyPayload } from '../resumed/applyPayload.js';
 import { refreshRandomness } from '../resumed/freshRandomness.js';
+import { writeResumeTimings } from '../resumed/resumeTimings.js';
 import { markNewIncarnation } from '../resumed/identity.js';
 import { markRestored, restoreTime } from '../resumed/restoreClock.js';
 import type { ResourceTiming } from './context.js';
@@ -71,8 +72,8 @@ async function runCycle(options: CheckpointRestoreOptions): Promise<CheckpointRe
 
   failures.push(...(await context.notifyBeforeCheckpoint(record.notifyOptions)));
 
-  // The launcher's ready pipe cannot go into an image, and the check must not see it.
-  if (ok() && engine.needsImageDir) closeReadyChannel();
+  // The launcher's channel cannot go into an image, and the check must not see it.
+  const launcher = ok() && engine.needsImageDir ? detachFromLauncher() : undefined;
 
   let openResources: OpenResourceReport | undefined;
   if (ok() && plan.checkOpenResources) {
@@ -107,6 +108,7 @@ async function runCycle(options: CheckpointRestoreOptions): Promise<CheckpointRe
       applyPayload(payload);
     });
   }
+  launcher?.resume(outcome?.kind === 'restored');
   if (openResources) await record.step('reopen files', restoreErrors, () => openResources.reopen());
   setCycleOutcome(outcome?.kind ?? 'failed');
   try {
@@ -114,6 +116,7 @@ async function runCycle(options: CheckpointRestoreOptions): Promise<CheckpointRe
   } finally {
     setCycleOutcome(undefined);
   }
+  if (outcome?.kind === 'restored') writeResumeTimings(record.ends.slice(record.ends.findIndex((end) => end.phase === 'engine')));
 
   if (outcome === undefined) {
     const error = new CheckpointError([...failures, ...restoreErrors]);

@@ -83,12 +83,21 @@ export class Context implements Resource {
     return errors;
   }
 
-  /** @internal Notifies, oldest first, every resource that got beforeCheckpoint in this cycle. */
+  /**
+   * @internal Notifies, oldest first, every resource that got beforeCheckpoint in this cycle;
+   * the next one starts once the hook before it ended, or at once after one that overlaps.
+   */
   async notifyAfterRestore(options: NotifyOptions): Promise<Error[]> {
     const notified = [...this.#notified].reverse();
     this.#notified = [];
     const errors: Error[] = [];
-    for (const resource of notified) errors.push(...(await this.#notify(resource, 'afterRestore', options)));
+    const overlapping: Promise<Error[]>[] = [];
+    for (const resource of notified) {
+      const done = this.#notify(resource, 'afterRestore', options);
+      if (resource.afterRestoreOverlaps === true) overlapping.push(done);
+      else errors.push(...(await done));
+    }
+    for (const more of await Promise.all(overlapping)) errors.push(...more);
     return errors;
   }
 

@@ -10,6 +10,8 @@ const debug = debuglog('crac');
 export class CycleRecord {
   readonly resources: ResourceTiming[] = [];
   readonly steps: StepTiming[] = [];
+  /** The wall-clock time at which each step and hook ended (resumed/resumeTimings.ts). */
+  readonly ends: { phase: string; at: number }[] = [];
   readonly notifyOptions: NotifyOptions;
 
   constructor(hookTimeoutMs: number) {
@@ -17,6 +19,7 @@ export class CycleRecord {
       hookTimeoutMs,
       onResourceDone: (timing) => {
         this.resources.push(timing);
+        this.ends.push({ phase: `${timing.phase}: ${timing.resource}`, at: Date.now() });
         debug('%s %s: %d ms%s', timing.phase, timing.resource, timing.durationMs.toFixed(1), timing.error ? ` (failed: ${timing.error.message})` : '');
         emitCracEvent('resource', timing);
       },
@@ -36,6 +39,7 @@ export class CycleRecord {
     }
     const timing: StepTiming = { step, durationMs: performance.now() - started, error };
     this.steps.push(timing);
+    this.ends.push({ phase: step, at: Date.now() });
     debug('step %s: %d ms%s', step, timing.durationMs.toFixed(1), error ? ` (failed: ${error.message})` : '');
     emitCracEvent('step', timing);
     return result;

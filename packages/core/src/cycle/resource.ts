@@ -14,6 +14,14 @@ export interface Resource {
   beforeCheckpoint(context: Context, signal: AbortSignal): void | Promise<void>;
   /** `signal` aborts when the hook runs out of time (hookTimeoutMs). */
   afterRestore(context: Context, signal: AbortSignal): void | Promise<void>;
+  /**
+   * true: the resources registered after this one get their afterRestore while
+   * this one's still runs, instead of after it; the restore still waits for it
+   * and still fails when it fails. For a resource that holds its own work until
+   * its afterRestore is done (pg-crac, redis-crac): a server registered later
+   * then listens, and its requests wait for the pool, while connections come back.
+   */
+  readonly afterRestoreOverlaps?: boolean;
 }
 
 /** Phases in which a resource is notified. */

@@ -1,7 +1,7 @@
 import { Server } from 'node:net';
 import { type Context, getGlobalContext, type Registration } from '../cycle/context.js';
 import type { Resource } from '../cycle/resource.js';
-import { currentAddress, formatAddress } from './listenAddress.js';
+import { currentAddress } from './listenAddress.js';
 import { DEFAULT_LISTEN_ENV } from './listenEnv.js';
 import { becomeReady } from './readyFlow.js';
 import { isClaimed } from './serverClaims.js';
@@ -15,7 +15,7 @@ const store = globalThis as unknown as Record<symbol, (() => void) | undefined>;
  * Registers every server the app listens on (node:http, node:https,
  * node:http2, node:net: they all listen through net.Server) unless a resource
  * made on purpose looks after it (an adapter, registerServer(), createServerResource()).
- * The first one to listen reports readiness. `crac run` and `crac checkpoint`
+ * The first one to listen on a TCP port reports readiness. `crac run` and `crac checkpoint`
  * install it through their preload unless given --no-auto. Returns the undo.
  *
  * After a restore that sets a new PORT (or HOST), the servers on the app's
@@ -40,7 +40,7 @@ export function installAutoRegistration(context: Context = getGlobalContext()): 
     const envPort = /^\d+$/.test(process.env.PORT ?? '') ? Number(process.env.PORT) : undefined;
     const follows = 'port' in address && address.port === (envPort ?? firstPort);
     const resource = createUnclaimedServerResource(server, {
-      name: `${serverKind(server)} server ${formatAddress(address)} (automatic)`,
+      name: `${serverKind(server)} server`,
       listenEnv: follows ? DEFAULT_LISTEN_ENV : false,
       anyPortAtRestore: anyPort && !follows,
     });
@@ -52,7 +52,8 @@ export function installAutoRegistration(context: Context = getGlobalContext()): 
       registration.unregister();
       registrations.delete(server);
     });
-    becomeReady(server, {}).catch((error: Error) => process.emitWarning(error));
+    // A unix socket is as often a tool's own channel (tsx's IPC server, in a wrapper) as the app's: only TCP makes it ready.
+    if ('port' in address) becomeReady(server, {}).catch((error: Error) => process.emitWarning(error));
   };
 
   Server.prototype.listen = function listen(this: Server, ...args: unknown[]) {
@@ -76,8 +77,13 @@ export function installAutoRegistration(context: Context = getGlobalContext()): 
 /** The resource, passed over in a checkpoint when an adapter or the app claimed its server since. */
 function unlessClaimed(resource: ServerResource<Server>): Resource {
   let notified = false;
+  const recorded = resource.addresses;
   return {
-    name: resource.name,
+    // Where it listens now: a restored copy may have moved it.
+    get name() {
+      const addresses = resource.addresses.length > 0 ? resource.addresses : recorded;
+      return `${resource.name} ${addresses.join(', ')} (automatic)`;
+    },
     async beforeCheckpoint(context, signal) {
       notified = !isClaimed(resource.server);
       if (notified) await resource.beforeCheckpoint(context, signal);

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { closeWithin } from './closeWithin.js';
 import { type InFlightRequest, trackConnections } from './connectionTracker.js';
 import { formatAddress, type ListenAddress } from './listenAddress.js';
 
@@ -42,13 +43,7 @@ export async function drainServer(server: Server, address: ListenAddress, timeou
   const inFlight = tracker.startDraining(() => setImmediate(() => server.closeIdleConnections()));
   // close() stops accepting and, since Node 19, closes idle connections; its
   // callback runs once the last connection has ended.
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<true>((resolve) => {
-    timer = setTimeout(() => resolve(true), timeoutMs);
-  });
-  const timedOut = await Promise.race([closed.then(() => false), timeout]);
-  clearTimeout(timer);
+  const { timedOut, closed } = await closeWithin(server, timeoutMs);
   let forcedClosed = 0;
   const stillInFlight = timedOut ? tracker.inFlightRequests() : [];
   // With no handler running, what is left (upgraded or half-sent connections) is closed under either policy.

@@ -16,8 +16,16 @@ export function addServerClaim(claim: ServerClaim): void {
   claims.add(new WeakRef(claim));
 }
 
-/** Whether an explicit resource looks after `server`: automatic registration then leaves it alone. */
+const own = Symbol.for('node-crac.ownServer');
+
+/** Marks a server node-crac opens and closes itself (the trigger socket), which automatic registration must leave alone. */
+export function markOwnServer(server: Server): void {
+  (server as unknown as Record<symbol, boolean>)[own] = true;
+}
+
+/** Whether an explicit resource, or node-crac itself, looks after `server`: automatic registration then leaves it alone. */
 export function isClaimed(server: Server): boolean {
+  if ((server as unknown as Record<symbol, boolean | undefined>)[own]) return true;
   for (const ref of claims) {
     const claim = ref.deref();
     if (!claim) claims.delete(ref);

@@ -1,5 +1,6 @@
 import type { Http2Server, Http2Session, ServerHttp2Stream } from 'node:http2';
 import { performance } from 'node:perf_hooks';
+import { closeWithin } from './closeWithin.js';
 import type { InFlightRequest } from './connectionTracker.js';
 import type { DrainReport, DrainTimeoutPolicy } from './drain.js';
 import { formatAddress, type ListenAddress } from './listenAddress.js';
@@ -44,14 +45,9 @@ export async function drainHttp2Server(server: Http2Server, address: ListenAddre
   const tracker = trackSessions(server);
   const started = performance.now();
   const inFlight = tracker.streams.size;
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  for (const session of tracker.sessions) session.close();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<true>((resolve) => {
-    timer = setTimeout(() => resolve(true), timeoutMs);
+  const { timedOut, closed } = await closeWithin(server, timeoutMs, () => {
+    for (const session of tracker.sessions) session.close();
   });
-  const timedOut = await Promise.race([closed.then(() => false), timeout]);
-  clearTimeout(timer);
   const stillInFlight = timedOut ? [...tracker.streams.values()] : [];
   let forcedClosed = 0;
   if (timedOut && (onTimeout === 'close' || stillInFlight.length === 0)) {

@@ -1,5 +1,6 @@
 import type { Server, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { closeWithin } from './closeWithin.js';
 import type { DrainReport } from './drain.js';
 import { formatAddress, type ListenAddress } from './listenAddress.js';
 
@@ -30,13 +31,7 @@ export async function drainSocketServer(server: Server, address: ListenAddress, 
   const sockets = trackSockets(server);
   const started = performance.now();
   const inFlight = sockets.size;
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<true>((resolve) => {
-    timer = setTimeout(() => resolve(true), timeoutMs);
-  });
-  const timedOut = await Promise.race([closed.then(() => false), timeout]);
-  clearTimeout(timer);
+  const { timedOut, closed } = await closeWithin(server, timeoutMs);
   const forcedClosed = timedOut ? sockets.size : 0;
   if (timedOut) {
     for (const socket of sockets) socket.destroy();

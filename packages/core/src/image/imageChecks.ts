@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { capabilitiesLacking } from '../engines/criu/privileges.js';
 import { describeCpu, ImageError, type ImageMeta } from './imageMeta.js';
 import { mappedFileChange, mappedFileKind } from './mappedFiles.js';
 
@@ -28,6 +29,13 @@ export function checkImageRunsHere(meta: ImageMeta): void {
   const missing = needed.filter((f) => !available.has(f));
   if (missing.length > 0) {
     problems.push(`this CPU (${here.model}) lacks features the checkpointed code may use: ${missing.join(' ')} (checkpoint on the oldest CPU you restore on)`);
+  }
+  const lacking = meta.capabilities ? capabilitiesLacking(meta.capabilities.effective) : [];
+  if (lacking.length > 0) {
+    problems.push(
+      `the app held ${lacking.join(', ')} when it was checkpointed and this restore does not (CRIU restores the app's capabilities): ` +
+        'restore with the capabilities the checkpoint had, or checkpoint with the ones the restore gets (deploy/README.md)',
+    );
   }
   if (problems.length > 0) throw new ImageError(`The image cannot be restored on this machine:\n  - ${problems.join('\n  - ')}`);
 }

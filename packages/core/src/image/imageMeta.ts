@@ -37,6 +37,8 @@ export interface ImageMeta {
   app?: { files: MappedFile[] };
   cpu: { arch: string; model: string; flags: string[] };
   process: { pid: number; argv: string[]; execArgv: string[]; cwd: string };
+  /** The app's effective capabilities (CapEff, hex): its restorer needs every one of them. */
+  capabilities?: { effective: string };
   /** The pipe the checkpointed process blocks on; the restorer feeds the payload through it. */
   statusPipe: { fd: number; inode: number };
   stdio: StdioDescription[];

@@ -1,12 +1,15 @@
 /**
  * Loaded with `node --require` (through NODE_OPTIONS) by `crac run` and
- * `crac checkpoint -- cmd`: enables the checkpoint trigger in any Node app,
- * even one that does not import node-crac itself, and registers the servers
- * it listens on unless the launcher was given --no-auto.
+ * `crac checkpoint -- cmd` into every Node process they start, even one that
+ * does not import node-crac itself: one line per feature.
  */
 import { installAutoRegistration } from '../http/autoRegister.js';
+import { connectToLauncher } from './channel.js';
+import { claimAppOnListen } from './listenClaim.js';
 import { LAUNCH_ENV } from './protocol.js';
-import { installCheckpointTrigger } from './trigger.js';
+import { answerLauncherTriggers } from './trigger.js';
 
-if (process.env[LAUNCH_ENV.trigger] === 'signal') installCheckpointTrigger();
+answerLauncherTriggers();
+connectToLauncher();
+claimAppOnListen();
 if (process.env[LAUNCH_ENV.autoRegister] === 'servers') installAutoRegistration();

@@ -1,45 +1,19 @@
-import { closeSync, writeSync } from 'node:fs';
-import { LAUNCH_ENV, READY_MESSAGE } from './protocol.js';
+import { launcherAwaitsReady, tellLauncher } from './channel.js';
 
-// `crac checkpoint` hands the app the write end of a pipe and names it in
-// CRAC_READY_FD. The variable is taken out of the environment at once, so that
-// processes the app starts do not write to a descriptor number that is not theirs;
-// the fd is kept on globalThis for every copy of node-crac in the process.
-const key = Symbol.for('node-crac.readyFd');
-const store = globalThis as unknown as Record<symbol, number | null | undefined>;
-if (store[key] === undefined) {
-  const fd = Number(process.env[LAUNCH_ENV.readyFd]);
-  store[key] = Number.isInteger(fd) && fd > 2 ? fd : null;
-  delete process.env[LAUNCH_ENV.readyFd];
-}
+const sent = Symbol.for('node-crac.readySent');
+const store = globalThis as unknown as Record<symbol, boolean | undefined>;
 
 /**
- * Tells the launcher (`crac checkpoint`) that the app is warm enough to be
- * checkpointed, typically once the server listens. Adapters call it after their
- * server is listening. Returns false (and does nothing) when not launched that way.
+ * Tells the launcher (`crac checkpoint`) that this process is the app and is
+ * warm enough to be checkpointed, typically once the server listens. Adapters
+ * call it after their server is listening. Returns true when the launcher
+ * waits for it to take the checkpoint itself; false when not launched that
+ * way (or by `crac run`, which only learns which process is the app), in a
+ * restored copy, and after the first call.
  */
 export function notifyReady(): boolean {
-  const fd = store[key];
-  if (fd === null || fd === undefined) return false;
-  store[key] = null;
-  try {
-    writeSync(fd, READY_MESSAGE);
-    return true;
-  } catch {
-    return false; // the launcher is gone
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Closes the ready pipe if the app never used it: it must not be in the image. */
-export function closeReadyChannel(): void {
-  const fd = store[key];
-  if (fd === null || fd === undefined) return;
-  store[key] = null;
-  try {
-    closeSync(fd);
-  } catch {
-    // already closed by the app
-  }
+  if (store[sent]) return false;
+  if (!tellLauncher({ kind: 'ready', pid: process.pid })) return false;
+  store[sent] = true;
+  return launcherAwaitsReady();
 }

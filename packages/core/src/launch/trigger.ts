@@ -1,42 +1,45 @@
-import { lstatSync, readFileSync, rmSync } from 'node:fs';
 import { debuglog } from 'node:util';
 import { checkpointRestore } from '../cycle/checkpointRestore.js';
 import { RestoreError } from '../cycle/errors.js';
 import { markCheckpointFailed } from '../image/imageDir.js';
 import { restoreId } from '../resumed/identity.js';
 import { endFailedCopy } from '../resumed/restoreFailure.js';
-import { LAUNCH_ENV, TRIGGER_SIGNAL, type TriggerRequest, triggerRequestPath } from './protocol.js';
+import type { TriggerRequest } from './protocol.js';
+import { setTriggerHandler } from './triggerHandler.js';
+import { closeTriggerSocket, listenForTriggers } from './triggerSocket.js';
 
 const debug = debuglog('crac');
 
 const installed = Symbol.for('node-crac.trigger');
 
+/** Checkpoints this process when its launcher asks over the launch channel (the preload calls it). */
+export function answerLauncherTriggers(): void {
+  setTriggerHandler((request) => void triggeredCheckpoint(request));
+}
+
 /**
- * Checkpoints this process on SIGUSR2 (`crac checkpoint` sends it). The image
- * directory comes from a request file left by `crac checkpoint --pid`, else from
- * CRAC_CHECKPOINT_TO. `crac run` and `crac checkpoint -- cmd` install it through
- * a preload (CRAC_TRIGGER=signal). Returns a function that removes it.
+ * For an app not started by `crac run`: lets `crac checkpoint --pid PID
+ * --image DIR` checkpoint this process, through a unix socket of its own in
+ * the user's private runtime directory (never a signal). Returns a function
+ * that removes it.
  */
 export function installCheckpointTrigger(): () => void {
   const store = globalThis as unknown as Record<symbol, (() => void) | undefined>;
   const existing = store[installed];
   if (existing) return existing;
-  const onSignal = (): void => void triggeredCheckpoint();
-  process.on(TRIGGER_SIGNAL, onSignal);
+  answerLauncherTriggers();
+  listenForTriggers();
   const uninstall = (): void => {
-    process.off(TRIGGER_SIGNAL, onSignal);
+    closeTriggerSocket();
     store[installed] = undefined;
   };
   store[installed] = uninstall;
   return uninstall;
 }
 
-async function triggeredCheckpoint(): Promise<void> {
-  const request = takeRequest();
-  // A request comes from `crac checkpoint --pid`, which means a real image whatever CRAC_ENGINE says.
-  const engine = request.imageDir ? 'criu' : undefined;
-  const imageDir = request.imageDir ?? (process.env[LAUNCH_ENV.imageDir] || undefined);
-  const leaveRunning = request.leaveRunning ?? process.env[LAUNCH_ENV.leaveRunning] === '1';
+async function triggeredCheckpoint({ imageDir, leaveRunning }: TriggerRequest): Promise<void> {
+  // A request names an image directory, which means a real image whatever CRAC_ENGINE says.
+  const engine = 'criu';
   const incarnation = restoreId();
   try {
     const result = await checkpointRestore({ engine, imageDir, leaveRunning });
@@ -54,10 +57,10 @@ async function triggeredCheckpoint(): Promise<void> {
       process.stderr.write(`node-crac: the checkpoint was written, but afterRestore failed in the running original: ${message}\n`);
       return;
     }
-    // A launcher that waits on the image directory (`crac checkpoint`) prints
-    // the failure it finds there; printing it here too would show it twice.
-    const launcherWaits = request.imageDir !== undefined || process.env[LAUNCH_ENV.launcher] === 'checkpoint';
-    if (!(imageDir && recordFailure(imageDir, message) && launcherWaits)) process.stderr.write(`node-crac: triggered checkpoint failed: ${message}\n`);
+    // The launcher that asked (`crac checkpoint`, with or without --pid) waits on
+    // the image directory and prints the failure it finds there; printing it
+    // here too would show it twice.
+    if (!recordFailure(imageDir, message)) process.stderr.write(`node-crac: triggered checkpoint failed: ${message}\n`);
   }
 }
 
@@ -68,26 +71,5 @@ function recordFailure(imageDir: string, message: string): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-function takeRequest(): TriggerRequest {
-  let path: string;
-  try {
-    path = triggerRequestPath(process.pid);
-  } catch (error) {
-    process.stderr.write(`node-crac: checkpoint request not read: ${(error as Error).message}\n`);
-    return {};
-  }
-  try {
-    const stat = lstatSync(path);
-    // Only a request from this user (or root) counts, even in our own directory.
-    if (!stat.isFile() || (stat.uid !== process.getuid?.() && stat.uid !== 0)) return {};
-    const parsed = JSON.parse(readFileSync(path, 'utf8')) as TriggerRequest;
-    return { imageDir: typeof parsed.imageDir === 'string' ? parsed.imageDir : undefined, leaveRunning: parsed.leaveRunning === true };
-  } catch {
-    return {};
-  } finally {
-    rmSync(path, { force: true });
   }
 }

@@ -20,7 +20,7 @@ if (problem) {
   const restoreImage = `localhost/${made.prefix}:restore`;
   made.images.push(appImage, restoreImage);
 
-  const without = (capability: string): string[] => PRIVILEGES.filter((flag, i) => flag !== capability && PRIVILEGES[i + 1] !== capability);
+  const without = (privilege: string): string[] => PRIVILEGES.filter((flag, i) => flag !== privilege && PRIVILEGES[i + 1] !== privilege);
 
   /** Resolves with the response once `path` answers 200 on `port`, or fails after `limitMs`. */
   const serving = async (port: number, path: string, limitMs = 60_000): Promise<string> => {
@@ -37,18 +37,19 @@ if (problem) {
   t.test('build the app image: the base image from debootstrap, then the realistic example with this Node and CRIU', async (t) => {
     const built = run('bash', ['deploy/build-app-image.sh', 'example-realistic', appImage], 900_000);
     t.equal(built.code, 0, built.output);
-    t.match(podman(['run', '--rm', appImage, 'node', '--version']), process.version, 'the image runs the Node binary of the checkpoint');
+    t.match(podman(['run', '--pull', 'never', '--rm', appImage, 'node', '--version']), process.version, 'the image runs the Node binary of the checkpoint');
   });
 
   t.test('crac doctor in a container checks each privilege, not the uid', async (t) => {
-    const plain = run('podman', ['run', '--rm', appImage, ...CRAC_IN_IMAGE, 'doctor']);
+    const plain = run('podman', ['run', '--pull', 'never', '--rm', appImage, ...CRAC_IN_IMAGE, 'doctor']);
     t.not(plain.code, 0, 'root with the default capabilities cannot checkpoint');
     t.match(plain.output, /\[ok {2}\] uid 0/);
     for (const capability of ['CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'CAP_SYS_TIME']) t.match(plain.output, `[FAIL] ${capability} is not effective`);
     t.match(plain.output, /\[FAIL\] a seccomp filter applies/);
     t.match(plain.output, /fix: .*--cap-add SYS_ADMIN --cap-add NET_ADMIN --cap-add SYS_TIME --security-opt seccomp=unconfined/);
+    t.match(plain.output, /\[FAIL\] "criu check" fails: .*\n\s+fix: grant the privileges above first/, 'criu check fails for the missing privileges, and says so');
 
-    const granted = run('podman', ['run', '--rm', ...PRIVILEGES, appImage, ...CRAC_IN_IMAGE, 'doctor']);
+    const granted = run('podman', ['run', '--pull', 'never', '--rm', ...PRIVILEGES, appImage, ...CRAC_IN_IMAGE, 'doctor']);
     t.equal(granted.code, 0, granted.output);
     t.match(granted.output, /ns_last_pid sysctl is inaccessible.*harmless.*clone3\(set_tid\)/, 'the read-only /proc/sys of a container is no failure');
     t.match(granted.output, 'Verdict: checkpoints can work');
@@ -58,7 +59,7 @@ if (problem) {
     const port = await freePort();
     const name = `${made.prefix}-no-sys-admin`;
     made.containers.push(name);
-    const failed = run('podman', ['run', '--rm', '--name', name, '--network', 'host', '-e', `PORT=${port}`, '-e', 'LOG_LEVEL=warn', ...without('SYS_ADMIN'),
+    const failed = run('podman', ['run', '--pull', 'never', '--rm', '--name', name, '--network', 'host', '-e', `PORT=${port}`, '-e', 'LOG_LEVEL=warn', ...without('SYS_ADMIN'),
       appImage, ...CRAC_IN_IMAGE, 'checkpoint', '--image', '/image', '--', 'node', 'server.js']);
     t.not(failed.code, 0);
     t.match(failed.output, /CAP_SYS_ADMIN is not effective; fix: .*--cap-add SYS_ADMIN/);
@@ -74,7 +75,7 @@ if (problem) {
     const replicas = [`${made.prefix}-restore-1`, `${made.prefix}-restore-2`];
     const ports = [await freePort(), await freePort()];
     made.containers.push(...replicas);
-    replicas.forEach((name, i) => podman(['run', '-d', '--name', name, '--network', 'host', ...PRIVILEGES, '-e', `PORT=${ports[i]}`, restoreImage]));
+    replicas.forEach((name, i) => podman(['run', '--pull', 'never', '-d', '--name', name, '--network', 'host', ...PRIVILEGES, '-e', `PORT=${ports[i]}`, restoreImage]));
     for (const [i, port] of ports.entries()) {
       const health = await serving(port, '/health').catch((error: Error) => { throw new Error(`${error.message}\n${logsOf(replicas[i] ?? '')}`); });
       t.match(JSON.parse(health), { status: 'ok', redis: 'PONG' }, `replica ${i + 1} reaches PostgreSQL and Redis`);
@@ -84,13 +85,19 @@ if (problem) {
     podman(['rm', '-f', ...replicas]);
   });
 
-  t.test('a restore without CAP_NET_ADMIN exits non-zero and names what is missing', async (t) => {
-    const name = `${made.prefix}-no-net-admin`;
-    made.containers.push(name);
-    const failed = run('podman', ['run', '--rm', '--name', name, '--network', 'host', ...without('NET_ADMIN'), '-e', `PORT=${await freePort()}`, restoreImage]);
-    t.not(failed.code, 0);
-    t.match(failed.output, /CRIU could not restore \/image/);
-    t.match(failed.output, /Hint: CAP_NET_ADMIN is not effective .*fix: .*--cap-add NET_ADMIN/);
+  t.test('a restore without the privileges of its checkpoint exits non-zero and names what is missing', async (t) => {
+    const restoreWith = async (name: string, privileges: string[]): Promise<{ code: number | null; output: string }> => {
+      made.containers.push(`${made.prefix}-${name}`);
+      return run('podman', ['run', '--pull', 'never', '--rm', '--name', `${made.prefix}-${name}`, '--network', 'host', ...privileges, '-e', `PORT=${await freePort()}`, restoreImage]);
+    };
+    const noNetAdmin = await restoreWith('no-net-admin', without('NET_ADMIN'));
+    t.not(noNetAdmin.code, 0);
+    t.match(noNetAdmin.output, /the app held CAP_NET_ADMIN when it was checkpointed and this restore does not/, 'refused before CRIU starts');
+
+    const seccomp = await restoreWith('seccomp', without('seccomp=unconfined'));
+    t.not(seccomp.code, 0);
+    t.match(seccomp.output, /CRIU could not restore \/image/);
+    t.match(seccomp.output, /Hint: a seccomp filter applies .*fix: .*--security-opt seccomp=unconfined/);
   });
 
   t.test('the Kubernetes manifest under podman kube play: two replicas answer 200, then come down', async (t) => {
@@ -114,6 +121,7 @@ if (problem) {
       writeFileSync(file, variant);
       made.kubeFiles.push(file);
       made.containers.push(`${name}-pod-0-app`);
+      made.pods.push(`${name}-pod-0`);
       deployments.push({ name, port, file });
       podman(['kube', 'play', file]);
     }

@@ -8,7 +8,8 @@ import type { Teardown } from '@node-crac/test-kit';
 
 export const WORKSPACE = resolve(__dirname, '../../../..');
 const CONTAINERS_CONF = join(WORKSPACE, '.cache/container/containers.conf');
-const env = { ...process.env, CONTAINERS_CONF };
+// NODE: deploy/build-app-image.sh copies the Node binary running the tests into the image.
+const env = { ...process.env, CONTAINERS_CONF, NODE: process.execPath };
 
 /** What the privileges of deploy/README.md grant a container: checkpoint and restore alike. */
 export const PRIVILEGES = ['--cap-add', 'SYS_ADMIN', '--cap-add', 'NET_ADMIN', '--cap-add', 'SYS_TIME', '--security-opt', 'seccomp=unconfined'];
@@ -45,10 +46,12 @@ export function podman(args: string[], limitMs?: number): string {
  * it is removed by name at teardown; the base image is a cache the tests
  * share (deploy/build-base-image.sh) and stays.
  */
-export function podmanNames(t: Teardown): { prefix: string; containers: string[]; images: string[]; kubeFiles: string[] } {
-  const made = { prefix: `crac-test-${randomUUID().slice(0, 8)}`, containers: [] as string[], images: [] as string[], kubeFiles: [] as string[] };
+export function podmanNames(t: Teardown): { prefix: string; containers: string[]; pods: string[]; images: string[]; kubeFiles: string[] } {
+  const made = { prefix: `crac-test-${randomUUID().slice(0, 8)}`, containers: [] as string[], pods: [] as string[], images: [] as string[], kubeFiles: [] as string[] };
   t.teardown(() => {
     for (const file of made.kubeFiles) run('podman', ['kube', 'down', file]);
+    // A pod whose play failed half-way is not taken down by `kube down`.
+    if (made.pods.length > 0) run('podman', ['pod', 'rm', '-f', '--ignore', ...made.pods]);
     if (made.containers.length > 0) run('podman', ['rm', '-f', '--ignore', ...made.containers]);
     if (made.images.length > 0) run('podman', ['rmi', '-f', '--ignore', ...made.images]);
   });

@@ -1,6 +1,5 @@
-import { readdirSync } from 'node:fs';
 import t from 'tap';
-import { criuProblem, criuUsable, dirListing, fillFilesystem, get, leftOver, newToken, runCrac, startCrac, tmpfsDir } from '@node-crac/test-kit';
+import { criuProblem, criuUsable, dirListing, fillFilesystem, get, leftOver, newToken, runCrac, startCrac, tmpdirLeftovers, tmpfsDir } from '@node-crac/test-kit';
 import { checkpointFixture } from './harness.js';
 
 // crac restore keeps CRIU's log in $TMPDIR. A $TMPDIR without room for the log
@@ -22,7 +21,7 @@ t.test('a $TMPDIR with no free block: the restore works and its exit code is the
   await get(port, '/exit?code=3');
   t.equal((await restorer.exited).code, 3, 'crac restore exits with the code the app chose');
   t.notMatch(restorer.output(), /could not restore/, 'the working restore is not reported as failed');
-  t.same(readdirSync(tmp), ['filler'], 'nothing is left in $TMPDIR');
+  t.same(tmpdirLeftovers(tmp), ['filler'], 'nothing is left in $TMPDIR');
   t.same(dirListing(imageDir), before, 'the image directory is unchanged');
   t.same(await leftOver(token), []);
 });
@@ -37,6 +36,6 @@ t.test('a $TMPDIR with no free inode: refused before CRIU runs, naming $TMPDIR a
   const run = await runCrac(t, ['restore', imageDir], { TMPDIR: tmp });
   t.equal(run.code, 1, run.output);
   t.match(run.output, new RegExp(`^crac restore: cannot create a directory for CRIU's log in ${tmp}: ENOSPC.*\\(${tmp} is full: free space there, or set TMPDIR to another directory\\)$`, 'm'));
-  t.same(readdirSync(tmp), []);
+  t.same(tmpdirLeftovers(tmp), []);
   t.same(await leftOver(token), [], 'no restored process');
 });

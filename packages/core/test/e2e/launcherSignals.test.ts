@@ -1,6 +1,7 @@
 import t from 'tap';
 import { join } from 'node:path';
-import { leftOver, newToken, startCrac, tempDir } from '@node-crac/test-kit';
+import { freePort, leftOver, newToken, portFreed, startCrac, tempDir } from '@node-crac/test-kit';
+import { FIXTURE } from './harness.js';
 
 // The app leads its own session (CRIU needs that), so a terminal's or a
 // supervisor's signal reaches only crac, which must pass it on.
@@ -24,4 +25,24 @@ t.test('crac checkpoint stopped by SIGINT before the app is ready ends the app t
   t.not(code, 0, 'crac checkpoint fails');
   t.match(checkpoint.output(), /the app ended \(SIGINT\) before it was ready/);
   t.same(await leftOver(token), [], 'no app left');
+});
+
+t.test('crac checkpoint stopped by SIGTERM during the warm-up says so, fails and leaves nothing', async (t) => {
+  const token = newToken(t);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/`;
+  const imageDir = join(tempDir(t, 'crac-image-'), 'image');
+  const checkpoint = startCrac(
+    t,
+    ['checkpoint', '--image', imageDir, '--warmup-url', url, '--warmup-duration', '60', '--', process.execPath, FIXTURE, token],
+    { PORT: String(port), LOG_REQUESTS: '1' },
+  );
+  await checkpoint.waitFor(/request \//);
+  checkpoint.child.kill('SIGTERM');
+  const { code } = await checkpoint.exited;
+  t.not(code, 0, 'crac checkpoint fails');
+  t.match(checkpoint.output(), /stopped by SIGTERM during the warm-up: the app was ended with it, and no image was written/);
+  t.notMatch(checkpoint.output(), /ECONNRESET/, 'no bare socket error');
+  t.same(await leftOver(token), [], 'no app left');
+  t.equal(await portFreed(port), 'ECONNREFUSED', 'the port is free');
 });

@@ -1,6 +1,5 @@
-import { readdirSync } from 'node:fs';
 import t from 'tap';
-import { criuUsable, dirListing, getJson, leftOver, newToken, startCrac, tempDir } from '@node-crac/test-kit';
+import { criuUsable, dirListing, getJson, leftOver, newToken, startCrac, tempDir, tmpdirLeftovers } from '@node-crac/test-kit';
 import { checkpointFixture } from './harness.js';
 
 // An image is a template restored many times: a restore changes nothing in its
@@ -21,9 +20,7 @@ t.test('a restore and the copy it starts leave the image directory byte for byte
     restorer.child.kill('SIGTERM');
     t.equal((await restorer.exited).code, 128 + 15, `restore ${round}: the restorer mirrors the copy's end`);
     t.same(dirListing(imageDir), before, `restore ${round}: names, modes, sizes and mtimes in the image directory are unchanged (no stats-restore)`);
-    // What stays is the user's runtime directory, which holds caches meant to outlive a restore (CRIU's kernel probes).
-    const runtimeDir = `node-crac-${process.getuid?.() ?? 0}`;
-    t.same(readdirSync(tmp).filter((name) => name !== runtimeDir), [], `restore ${round}: its private work directory is gone`);
+    t.same(tmpdirLeftovers(tmp), [], `restore ${round}: its private work directory is gone`);
   }
   t.same(await leftOver(token), []);
 });

@@ -1,6 +1,5 @@
-import { readdirSync } from 'node:fs';
 import t from 'tap';
-import { criuUsable, dirListing, leftOver, newToken, runCrac, tempDir } from '@node-crac/test-kit';
+import { criuUsable, dirListing, leftOver, newToken, runCrac, tempDir, tmpdirLeftovers } from '@node-crac/test-kit';
 import { checkpointFixture, copyImage, resealMeta } from './harness.js';
 
 // crac.json names the pipe the app blocks on during the dump; the restorer puts
@@ -24,6 +23,6 @@ t.test('an edited status-pipe inode: the copy never resumes, crac restore says w
   t.match(run.output, /the status pipe that .*crac\.json names \(inode \d+\), and the restored app holds no such pipe, so that record does not belong to these CRIU files .*: checkpoint again/);
   t.notMatch(run.output, /listening/, 'no afterRestore hook ran: the copy never served');
   t.same(dirListing(edited), before, 'the image directory is unchanged');
-  t.same(readdirSync(tmp).length, 1, "only the private directory with CRIU's log, which the message names");
+  t.same(tmpdirLeftovers(tmp).length, 1, "only the private directory with CRIU's log, which the message names");
   t.same(await leftOver(token), [], 'no restored process left');
 });

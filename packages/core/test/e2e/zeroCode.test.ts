@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { closeServer, criuProblem, criuUsable, firstAnswer, freePort, getJson, leftOver, newToken, restoreCopies, runCrac, startCrac, stopServing, tempDir, tryConnect } from '@node-crac/test-kit';
+import { closeServer, criuProblem, criuUsable, firstAnswer, freePort, getJson, leftOver, newToken, pidListeningOn, restoreCopies, runCrac, startCrac, stopServing, tempDir, tryConnect } from '@node-crac/test-kit';
 
 // An app that does not import node-crac (test/fixtures/plainApp.js): its two
 // servers are registered by crac checkpoint's preload, and nothing else is needed.
@@ -91,8 +91,34 @@ t.test('crac run registers the servers too: checkpoint --pid --leave-running, an
   const imageDir = join(tempDir(t, 'crac-zero-'), 'image');
   const checkpoint = await runCrac(t, ['checkpoint', '--pid', String(pid), '--image', imageDir, '--leave-running'], {}, LIMIT_MS);
   t.equal(checkpoint.code, 0, checkpoint.output);
-  t.same(await getJson(port, '/items'), ['before'], 'the original still serves');
+  // The image is sealed while the original may still be listening again (its afterRestore).
+  t.same(JSON.parse((await firstAnswer(port, running, '/items')).body), ['before'], 'the original still serves');
   if (checkpoint.code !== 0) return;
   const [copy] = await restoreCopies(t, imageDir, 1, '/items');
   t.same(await getJson(copy!.port, '/items'), ['before'], 'and so does a copy, on its own PORT');
+});
+
+t.test('a restored copy is checkpointed again through its own trigger socket, and that image restores too', async (t) => {
+  if (!criuUsable(t, problem)) return;
+  const first = await checkpointPlainApp(t);
+  t.equal(first.code, 0, first.output);
+  if (first.code !== 0) return;
+  const [copy] = await restoreCopies(t, first.imageDir, 1, '/items');
+  await getJson(copy!.port, '/add?name=in-the-copy');
+  const pid = pidListeningOn(copy!.port);
+  if (pid === undefined) throw new Error(`no process listens on ${copy!.port}`);
+  const secondImage = join(tempDir(t, 'crac-zero-'), 'image');
+  const second = await runCrac(t, ['checkpoint', '--pid', String(pid), '--image', secondImage, '--leave-running'], {}, LIMIT_MS);
+  t.equal(second.code, 0, second.output);
+  t.match(second.output, `http server 127.0.0.1:${copy!.port} (automatic)`, 'named by the address the copy listens on');
+  t.notMatch(second.output, /unix|trigger-/, "node-crac's trigger socket is not among the servers");
+  if (second.code !== 0) return;
+  const [grandchild] = await restoreCopies(t, secondImage, 1, '/items');
+  t.same(await getJson(grandchild!.port, '/items'), ['before', 'in-the-copy'], 'the second image holds the copy\'s state');
+});
+
+t.test('--no-auto with --pid is a usage error: the app is already running', async (t) => {
+  const run = await runCrac(t, ['checkpoint', '--pid', String(process.pid), '--image', join(tempDir(t, 'crac-zero-'), 'image'), '--no-auto']);
+  t.equal(run.code, 2);
+  t.match(run.output, /--no-auto goes with a command to start \(or with crac run\), not --pid/);
 });

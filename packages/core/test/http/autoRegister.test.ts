@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createHttp2Server } from 'node:http2';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import t, { type Test } from 'tap';
-import { Context, checkpointRestore, createSimulateEngine, type Resource } from 'node-crac';
+import { Context, checkpointRestore, createSimulateEngine, installCheckpointTrigger, type Resource } from 'node-crac';
 import { installAutoRegistration, registerServer } from 'node-crac/http';
 import { closeServer, freePort, get, setEnv, tryConnect } from '@node-crac/test-kit';
 
@@ -158,5 +158,12 @@ t.test('installing twice gives the same undo; after the undo, servers are left a
   uninstall();
   const server = hello(t);
   await listen(server);
+  t.equal(context.size, 0);
+});
+
+t.test("node-crac's own trigger socket is not registered", async (t) => {
+  const { context } = autoContext(t);
+  t.teardown(installCheckpointTrigger());
+  await new Promise((resolve) => setImmediate(resolve));
   t.equal(context.size, 0);
 });

@@ -1,27 +1,17 @@
 // Attacks by an unprivileged local user on images written and restored by
 // root (see SECURITY.md): each is performed and must be refused.
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { criuUsable, leftOver, newToken, runCrac, tempDir } from '@node-crac/test-kit';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { checkpointFixture, FIXTURE } from '../e2e/harness.js';
-import { createLocalUser, type LocalUser } from './fixtures/localUser.js';
-
-/** A local attacker, and `name` made by them (0755) in a scratch directory root made readable to them. */
-function attackerDirectory(t: Test, name: string): { attacker: LocalUser; scratch: string; dir: string } {
-  const attacker = createLocalUser(t);
-  const scratch = tempDir(t, 'crac-attack-');
-  chmodSync(scratch, 0o755);
-  const dir = join(scratch, name);
-  mkdirSync(dir, { mode: 0o755 });
-  chownSync(dir, attacker.uid, attacker.gid);
-  return { attacker, scratch, dir };
-}
+import { createLocalUser, dirOwnedBy } from './fixtures/localUser.js';
 
 t.test('checkpoint refuses an image directory that another user owns, and runs nothing of theirs', async (t) => {
   if (!criuUsable(t)) return;
-  const { attacker, scratch, dir: imageDir } = attackerDirectory(t, 'image');
-  const marker = join(scratch, 'pwned');
+  const attacker = createLocalUser(t);
+  const imageDir = dirOwnedBy(t, attacker, 'image', 0o755);
+  const marker = join(dirname(imageDir), 'pwned');
   // What the attacker plants: a seal script of their own and links to root's files.
   t.equal(attacker.sh(`printf '#!/bin/sh\\nid > ${marker}\\n' > ${imageDir}/.node-crac-seal && chmod 755 ${imageDir}/.node-crac-seal && ln -s /etc/shadow ${imageDir}/dump.log`).status, 0);
   const token = newToken(t);
@@ -37,12 +27,13 @@ t.test('checkpoint refuses an image directory that another user owns, and runs n
 
 t.test('checkpoint refuses an image directory under a directory another user can write', async (t) => {
   if (!criuUsable(t)) return;
-  const { attacker, scratch, dir: theirs } = attackerDirectory(t, 'theirs');
+  const attacker = createLocalUser(t);
+  const theirs = dirOwnedBy(t, attacker, 'theirs', 0o755);
   const run = await runCrac(t, ['checkpoint', '--image', join(theirs, 'deep', 'image'), '--', process.execPath, FIXTURE, newToken(t)]);
   t.not(run.code, 0);
   t.match(run.output, new RegExp(`${theirs} \\(owner uid ${attacker.uid} \\(${attacker.name}\\).*\\) is owned by uid ${attacker.uid} \\(${attacker.name}\\): choose an image directory inside directories that only you and root can write to`));
   t.notOk(existsSync(join(theirs, 'deep')), 'nothing was created there');
-  const open = join(scratch, 'open');
+  const open = join(dirname(theirs), 'open');
   mkdirSync(open);
   chmodSync(open, 0o777);
   const worldWritable = await runCrac(t, ['checkpoint', '--image', join(open, 'image'), '--', process.execPath, FIXTURE, newToken(t)]);

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { trustedExecutable } from '../../trust/trustedExecutable.js';
 
@@ -8,21 +8,29 @@ export const BUNDLED_CRIU_PACKAGE = `@node-crac/criu-${process.platform}-${proce
 const NODE_CRAC_ROOT = resolve(__dirname, '../../..');
 
 /**
- * Where the bundled CRIU's launcher is, resolved from node-crac's own
- * location as Node resolves its dependencies (symlinks resolved), or why
- * there is none.
+ * Where the bundled CRIU's launcher is, found from node-crac's own location
+ * the way Node finds a dependency (the node_modules folders above it, symlinks
+ * resolved), or why there is none. NODE_PATH and the global folders are not
+ * searched: what root runs comes from the install, not from the environment.
  */
 export function bundledCriuLauncher(from = NODE_CRAC_ROOT): { path: string } | { missing: string } {
-  let manifest: string;
-  try {
-    manifest = require.resolve(`${BUNDLED_CRIU_PACKAGE}/package.json`, { paths: [from] });
-  } catch {
-    return {
-      missing: `${BUNDLED_CRIU_PACKAGE} is not installed (an optional dependency of node-crac, for x64 Linux; ` +
-        'reinstall without --omit=optional / --no-optional)',
-    };
+  for (let dir = realpathOrSelf(from); ; dir = dirname(dir)) {
+    const pkg = join(dir, 'node_modules', BUNDLED_CRIU_PACKAGE);
+    if (existsSync(join(pkg, 'package.json'))) return { path: join(realpathSync(pkg), 'bin', 'criu') };
+    if (dirname(dir) === dir) break;
   }
-  return { path: join(dirname(manifest), 'bin', 'criu') };
+  return {
+    missing: `${BUNDLED_CRIU_PACKAGE} is not installed (an optional dependency of node-crac, for x64 Linux; ` +
+      'reinstall without --omit=optional / --no-optional)',
+  };
+}
+
+function realpathOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /**

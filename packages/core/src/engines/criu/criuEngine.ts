@@ -74,6 +74,7 @@ export function createCriuEngine(options: CriuEngineOptions = {}): Engine {
         app: describeApp(),
         cpu: describeCpu(),
         process: { pid: process.pid, argv: process.argv, execArgv: process.execArgv, cwd: process.cwd() },
+        capabilities: { effective: readPrivileges().effective.toString(16) },
         statusPipe: { fd: readFd, inode },
         stdio: describeStdio(),
         heap,

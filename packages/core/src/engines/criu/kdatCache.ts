@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, realpathSync, statSync, statfsSync } from 'node:fs';
 import { release } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,21 +10,20 @@ import { checkOwnDirectory, checkOwnFile } from '../../trust/trustedPath.js';
 /**
  * CRIU's kernel-feature probes (kerndat, ~40 ms of every CRIU start) are kept
  * in /run/criu.kdat only where /run is a tmpfs. Elsewhere the restore helper
- * puts a tmpfs on /run in the restore's own mount namespace and this cache,
+ * puts a tmpfs on /run in the restore's own mount namespace (CRIU then runs
+ * the helper as its --action-script) and this cache,
  * valid for one boot, kernel and CRIU binary, fills it (native/kdat_cache.c;
  * docs/checkpoint-mechanism.md, "CRIU's kernel probes").
  */
 export type KdatCachePlan =
   | {
       use: true;
-      /** The cache file: the stamp, a newline, then CRIU's criu.kdat. */
+      /** The cache file of this CRIU binary: the stamp, a newline, then CRIU's criu.kdat. */
       file: string;
       /** Whether `file` holds probes valid for this boot and this CRIU (else the restore makes them). */
       valid: boolean;
       /** For the restore helper, which passes them on to CRIU's action script. */
       env: { CRAC_KDAT_CACHE: string; CRAC_KDAT_STAMP: string };
-      /** Added to `criu restore`. */
-      criuArgs: string[];
     }
   | { use: false; reason: string };
 
@@ -60,16 +60,18 @@ export function planKdatCache(criuPath: string, helperPath: string, usedPaths: s
   for (const path of [criuPath, helperPath, dir, ...usedPaths]) {
     if (underRun(path)) return { use: false, reason: `${path} is under /run, which the cache hides while CRIU starts` };
   }
-  const file = join(dir, 'criu.kdat');
+  const criu = `${criuPath}@${fileIdentity(statSync(criuPath))}`;
+  // One file per CRIU binary: restores with two CRIUs on one machine do not replace each other's.
+  const file = join(dir, `${createHash('sha256').update(criu).digest('hex').slice(0, 16)}.kdat`);
   let valid = false;
-  const stamp = `${FORMAT} boot=${facts.bootId} kernel=${facts.kernelRelease} criu=${criuPath}@${fileIdentity(statSync(criuPath))}`.replace(/\n/g, ' ');
+  const stamp = `${FORMAT} boot=${facts.bootId} kernel=${facts.kernelRelease} criu=${criu}`.replace(/\n/g, ' ');
   try {
     checkOwnFile(file, `remove ${file}`);
     valid = readFileSync(file).subarray(0, stamp.length + 1).equals(Buffer.from(`${stamp}\n`));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return { use: false, reason: (error as Error).message };
   }
-  return { use: true, file, valid, env: { CRAC_KDAT_CACHE: file, CRAC_KDAT_STAMP: stamp }, criuArgs: ['--action-script', helperPath] };
+  return { use: true, file, valid, env: { CRAC_KDAT_CACHE: file, CRAC_KDAT_STAMP: stamp } };
 }
 
 /** One line for `crac doctor` and the docs' vocabulary: used or not, and why. */

@@ -68,6 +68,31 @@ export function seccompProblem(privileges = readPrivileges()): string | undefine
   return `a seccomp filter applies (Seccomp: ${privileges.seccomp}): CRIU cannot suspend it to dump the app ("suspending seccomp failed") nor splice the restored pipes' data ("Error splicing data")`;
 }
 
+// Bit n is CAP_<name> (linux/capability.h).
+const CAPABILITY_NAMES = [
+  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP', 'LINUX_IMMUTABLE',
+  'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER', 'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT', 'SYS_PTRACE',
+  'SYS_PACCT', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE', 'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD', 'LEASE', 'AUDIT_WRITE',
+  'AUDIT_CONTROL', 'SETFCAP', 'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ', 'PERFMON', 'BPF',
+  'CHECKPOINT_RESTORE',
+];
+
+/**
+ * The capabilities in `recorded` (a CapEff in hex, as crac.json records the
+ * checkpointed app's) that this process lacks, by name. CRIU restores the
+ * app's capability sets and cannot grant one the restorer lacks; it then
+ * does not fail cleanly ("Unable to restore capabilities"), so this is
+ * checked before it starts.
+ */
+export function capabilitiesLacking(recorded: string, privileges = readPrivileges()): string[] {
+  const lacking = BigInt(`0x${recorded}`) & ~privileges.effective;
+  const names: string[] = [];
+  for (let bit = 0; (lacking >> BigInt(bit)) > 0n; bit++) {
+    if (((lacking >> BigInt(bit)) & 1n) === 1n) names.push(`CAP_${CAPABILITY_NAMES[bit] ?? bit}`);
+  }
+  return names;
+}
+
 /** The flags that grant what is missing, for the usual runtimes. */
 export const PRIVILEGE_FIX =
   'run as root with CAP_SYS_ADMIN, CAP_NET_ADMIN and CAP_SYS_TIME and no seccomp filter: podman/docker run --cap-add SYS_ADMIN --cap-add NET_ADMIN --cap-add SYS_TIME --security-opt seccomp=unconfined; Kubernetes: securityContext.capabilities.add [SYS_ADMIN, NET_ADMIN, SYS_TIME] and seccompProfile.type Unconfined (deploy/README.md)';

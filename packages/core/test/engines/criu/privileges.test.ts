@@ -1,5 +1,5 @@
 import t from 'tap';
-import { missingCapabilities, readPrivileges, seccompProblem } from '../../../src/engines/criu/privileges.js';
+import { capabilitiesLacking, missingCapabilities, readPrivileges, seccompProblem } from '../../../src/engines/criu/privileges.js';
 
 const status = (capEff: string, seccomp: number): string => `Name:\tnode\nCapEff:\t${capEff}\nSeccomp:\t${seccomp}\n`;
 
@@ -22,4 +22,16 @@ t.test('a status without the fields counts as no capability and no filter', asyn
   t.equal(privileges.effective, 0n);
   t.equal(missingCapabilities('restore', privileges).length, 3);
   t.equal(seccompProblem(privileges), undefined);
+});
+
+t.test('capabilitiesLacking names each capability of a recorded set that this process lacks', async (t) => {
+  const restorer = readPrivileges(status('00000000aa2435fb', 0));
+  t.same(capabilitiesLacking('aa2435fb', restorer), [], 'the same set');
+  t.same(capabilitiesLacking('000001ffffffffff', restorer), [
+    'CAP_DAC_READ_SEARCH', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BROADCAST', 'CAP_IPC_LOCK', 'CAP_IPC_OWNER', 'CAP_SYS_MODULE', 'CAP_SYS_RAWIO',
+    'CAP_SYS_PTRACE', 'CAP_SYS_PACCT', 'CAP_SYS_BOOT', 'CAP_SYS_NICE', 'CAP_SYS_RESOURCE', 'CAP_SYS_TTY_CONFIG', 'CAP_LEASE',
+    'CAP_AUDIT_CONTROL', 'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN', 'CAP_SYSLOG', 'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ', 'CAP_PERFMON', 'CAP_BPF',
+    'CAP_CHECKPOINT_RESTORE',
+  ], 'a --privileged app restored with the deploy/ set');
+  t.same(capabilitiesLacking('20000000000', readPrivileges(status('0', 0))), ['CAP_41'], 'a bit newer than this table is named by number');
 });
