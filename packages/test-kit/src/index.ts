@@ -3,6 +3,7 @@
 // of their own: '@node-crac/test-kit/http/adapterScenarios',
 // '@node-crac/test-kit/http/criuEndToEnd' and '@node-crac/test-kit/http/requestDuringRestore'.
 export { CRAC_BIN } from './crac.js';
+export { runCracApart } from './cracStreams.js';
 export { criuProblem, criuUsable } from './criu.js';
 export { type Deferred, deferred } from './deferred.js';
 export { type DelayingProxy, delayingProxy } from './delayingProxy.js';

@@ -1,15 +1,19 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { prepareImageDir, readCheckpointFailure, readImageState } from '../image/imageDir.js';
+import { createImageDir, readCheckpointFailure, readImageState } from '../image/imageDir.js';
 import type { ImageMeta } from '../image/imageMeta.js';
 import { checkDumpPrivilege, effectiveUid } from '../engines/criu/dumpPrivilege.js';
 import { LAUNCH_ENV } from '../launch/protocol.js';
-import { type Command, say, splitAtDashDash, UsageError } from './command.js';
+import { type Command, splitAtDashDash, UsageError } from './command.js';
+import { CheckpointRun, checkpointFailed, checkpointSucceeded, printJson } from './jsonSummary.js';
 import { describeExit, type Exit, forwardSignals, launchApp, type LaunchedApp, signalGroup, stopApp } from './launchApp.js';
 import { findTriggerTarget, sendTrigger } from './launchChannel.js';
 import { positiveInt, seconds } from './optionValues.js';
-import { describeWarmup, WARMUP_HELP, WARMUP_OPTIONS, waitForUrl, warmUp, type WarmupPlan, warmupPlan, WarmupStatusError } from './warmup.js';
+import { checkpointPreflight } from './preflight.js';
+import { elapsed, type Progress, progressOn } from './progress.js';
+import { describeCheckpointProgress, describeWarmupProgress } from './progressSteps.js';
+import { describeWarmup, WARMUP_HELP, WARMUP_OPTIONS, waitForUrl, warmUp, type WarmupPlan, warmupPlan, type WarmupReport, WarmupStatusError } from './warmup.js';
 
 const help = `Usage:
   crac checkpoint --image DIR [options] -- <command...>
@@ -38,7 +42,13 @@ ${WARMUP_HELP}
                           itself (and calls notifyReady() for, or --ready-url)
   --pid PID               checkpoint this running process instead of starting one
   --leave-running         with --pid: keep the process running after the dump (CRIU -R)
+  --json                  print a JSON summary on stdout (also on failure); the app's
+                          output and every message go to stderr
   -h, --help              this text
+
+Before the app is started (or signalled), CRIU, node-crac's native parts and the
+privileges a dump needs are checked as "crac doctor" does. On a terminal, one updating
+line on stderr shows readiness, warm-up and dump as they go.
 
 Environment: CRAC_HEAP_SHRINK=0 skips the GC + malloc_trim before the dump;
 CRAC_CRIU_PATH picks the CRIU binary; CRAC_CRIU_DUMP_ARGS adds CRIU dump options.`;
@@ -47,39 +57,60 @@ export const checkpointCommand: Command = {
   name: 'checkpoint',
   help,
   async run(argv) {
-    const { options, command } = splitAtDashDash(argv);
-    const { values } = parseArgs({
-      args: options,
-      options: {
-        image: { type: 'string' },
-        'ready-url': { type: 'string' },
-        'ready-timeout': { type: 'string', default: '60' },
-        ...WARMUP_OPTIONS,
-        timeout: { type: 'string', default: '120' },
-        pid: { type: 'string' },
-        'leave-running': { type: 'boolean', default: false },
-        'no-auto': { type: 'boolean', default: false },
-      },
-    });
-    if (!values.image) throw new UsageError('--image DIR is required');
-    const imageDir = resolve(values.image);
-    const timeoutMs = seconds(values.timeout, '--timeout');
-    if (values.pid !== undefined) {
-      if (command.length > 0) throw new UsageError('give either --pid or a command after --, not both');
-      if (values['no-auto']) throw new UsageError('--no-auto goes with a command to start (or with crac run), not --pid');
-      return checkpointRunning(positiveInt(values.pid, '--pid'), imageDir, values['leave-running'], timeoutMs);
+    const json = splitAtDashDash(argv).options.includes('--json');
+    const run = new CheckpointRun();
+    try {
+      return await checkpoint(argv, run);
+    } catch (error) {
+      if (json) printJson(checkpointFailed(run, error));
+      throw error;
     }
-    if (command.length === 0) throw new UsageError('give the command to start after --, or --pid PID');
-    if (values['leave-running']) throw new UsageError('--leave-running goes with --pid');
-    return launchAndCheckpoint(command, imageDir, {
-      readyUrl: values['ready-url'],
-      readyTimeoutMs: seconds(values['ready-timeout'], '--ready-timeout'),
-      warmup: warmupPlan(values),
-      timeoutMs,
-      autoRegister: !values['no-auto'],
-    });
   },
 };
+
+async function checkpoint(argv: string[], run: CheckpointRun): Promise<number> {
+  const { options, command } = splitAtDashDash(argv);
+  const { values } = parseArgs({
+    args: options,
+    options: {
+      image: { type: 'string' },
+      'ready-url': { type: 'string' },
+      'ready-timeout': { type: 'string', default: '60' },
+      ...WARMUP_OPTIONS,
+      timeout: { type: 'string', default: '120' },
+      pid: { type: 'string' },
+      'leave-running': { type: 'boolean', default: false },
+      'no-auto': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (!values.image) throw new UsageError('--image DIR is required');
+  const imageDir = resolve(values.image);
+  const timeoutMs = seconds(values.timeout, '--timeout');
+  const report: Report = { run, json: values.json, progress: progressOn(process.stderr) };
+  run.imageDir = imageDir;
+  if (values.pid !== undefined) {
+    if (command.length > 0) throw new UsageError('give either --pid or a command after --, not both');
+    if (values['no-auto']) throw new UsageError('--no-auto goes with a command to start (or with crac run), not --pid');
+    return checkpointRunning(positiveInt(values.pid, '--pid'), imageDir, values['leave-running'], timeoutMs, report);
+  }
+  if (command.length === 0) throw new UsageError('give the command to start after --, or --pid PID');
+  if (values['leave-running']) throw new UsageError('--leave-running goes with --pid');
+  return launchAndCheckpoint(command, imageDir, {
+    readyUrl: values['ready-url'],
+    readyTimeoutMs: seconds(values['ready-timeout'], '--ready-timeout'),
+    warmup: warmupPlan(values),
+    timeoutMs,
+    autoRegister: !values['no-auto'],
+  }, report);
+}
+
+/** How a checkpoint reports: its record for the summary, --json, and the progress line. */
+interface Report {
+  run: CheckpointRun;
+  json: boolean;
+  progress: Progress;
+}
 
 interface LaunchPlan {
   readyUrl: string | undefined;
@@ -89,46 +120,62 @@ interface LaunchPlan {
   autoRegister: boolean;
 }
 
-async function launchAndCheckpoint(command: string[], imageDir: string, plan: LaunchPlan): Promise<number> {
+async function launchAndCheckpoint(command: string[], imageDir: string, plan: LaunchPlan, { run, json, progress }: Report): Promise<number> {
+  run.stage = 'preflight';
   checkDumpPrivilege(process.geteuid?.(), 'this command (and so the app it would start)');
-  prepareImageDir(imageDir);
+  checkpointPreflight('the app was not started');
+  createImageDir(imageDir);
+  run.stage = 'start';
+  const output = { stdout: progress.output(json ? process.stderr : process.stdout), stderr: progress.output(process.stderr) };
   let started: number | undefined;
   const app = await launchApp(command, {
     env: { [LAUNCH_ENV.engine]: 'criu', [LAUNCH_ENV.imageDir]: imageDir, [LAUNCH_ENV.awaitsReady]: '1' },
-    channel: { onApp: (pid) => pid !== started && say(`the app is pid ${pid}, started by ${basename(command[0]!)}`) },
+    channel: { onApp: (pid) => pid !== started && progress.say(`the app is pid ${pid}, started by ${basename(command[0]!)}`) },
     autoRegister: plan.autoRegister,
+    output,
   });
   started = app.pid;
+  run.pid = app.pid;
   let ended = false;
   void app.exited.then(() => (ended = true));
-  say(`started ${command.join(' ')} (pid ${app.pid})`);
+  progress.say(`started ${command.join(' ')} (pid ${app.pid})`);
   const signals = forwardSignals(app); // ^C ends the app too, and so this command
   try {
+    run.stage = 'ready';
+    progress.show(() => `waiting for the app to be ready${plan.readyUrl ? ` (GET ${plan.readyUrl})` : ''}: ${elapsed(run.startedAt)}`);
     await waitUntilReady(app, plan, () => !ended);
+    run.readyAt = Date.now();
     const unsupported = unsupportedWrapper(app.channel.appPid() ?? app.pid);
     if (unsupported) throw new Error(unsupported);
-    let warmup;
+    run.stage = 'warmup';
+    const warmup: WarmupReport = { sent: 0, statuses: new Map() };
+    run.warmup = warmup;
+    if (plan.warmup.urls.length > 0) progress.show(() => describeWarmupProgress(plan.warmup, warmup, run.readyAt!));
     try {
-      warmup = await warmUp(plan.warmup);
+      await warmUp(plan.warmup, warmup);
     } catch (error) {
       const signal = signals.received();
       if (signal) throw new Error(`stopped by ${signal} during the warm-up: the app was ended with it, and no image was written`);
       if (error instanceof WarmupStatusError) throw error; // it says what the warm-up got, and the fix
       throw new Error(`the warm-up failed: ${(error as Error).message}`);
     }
-    if (warmup.sent > 0) say(describeWarmup(warmup));
-    const triggeredAt = Date.now();
+    run.warmedUpAt = Date.now();
+    if (warmup.sent > 0) progress.say(describeWarmup(warmup));
+    run.stage = 'checkpoint';
+    const earlier = checkpointStarts(imageDir, { run, json, progress });
     const target = app.channel.trigger({ imageDir, leaveRunning: false }, app.pid);
+    run.pid = target;
     const meta = await waitForImage(imageDir, target, plan.timeoutMs, (failure) => `the checkpoint failed; the app it started is stopped.\n${failure}`, async () => {
       const exit = target === app.pid ? await app.exited : undefined;
       await Promise.race([app.outputDone, new Promise((r) => setTimeout(r, 1000))]);
       return endedDuringCheckpoint(target, exit, app.stderrTail());
-    });
+    }, earlier);
     signalGroup(app.pid, 'SIGKILL'); // what a wrapper left: the app itself is gone with the dump
     await Promise.race([app.outputDone, new Promise((r) => setTimeout(r, 2000))]);
-    printSummary(imageDir, meta, Date.now() - triggeredAt);
+    finish(meta, { run, json, progress });
     return 0;
   } catch (error) {
+    progress.end();
     await stopApp(app);
     throw error;
   } finally {
@@ -185,32 +232,73 @@ export async function waitUntilReady(app: LaunchedApp, plan: Pick<LaunchPlan, 'r
   }
 }
 
-/** Checkpoints a running app through its trigger; resolves once the image is sealed, throws when it failed (the app goes on). */
-export async function checkpointRunning(pid: number, imageDir: string, leaveRunning: boolean, timeoutMs: number, summary = true): Promise<number> {
-  const target = findTriggerTarget(pid);
-  if (!target) {
-    throw new Error(
-      `process ${pid} has no checkpoint trigger: it was not started by "crac run" (no launch channel in its environment), is not a restored copy, ` +
-        'and did not call installCheckpointTrigger() from node-crac: start it with "crac run", or call installCheckpointTrigger() in it',
-    );
+/**
+ * Checkpoints a running app through its trigger; resolves once the image is
+ * sealed, throws when it failed (the app goes on). Without `report` (or with
+ * false), quietly: no summary, no progress.
+ */
+export async function checkpointRunning(pid: number, imageDir: string, leaveRunning: boolean, timeoutMs: number, report?: Report | false): Promise<number> {
+  const r = report || undefined;
+  if (r) {
+    r.run.stage = 'preflight';
+    r.run.pid = pid;
   }
-  checkDumpPrivilege(effectiveUid(pid), `process ${pid}`);
-  prepareImageDir(imageDir);
-  const triggeredAt = Date.now();
-  const answer = await sendTrigger(target.path, { kind: 'trigger', pid, imageDir, leaveRunning });
-  if (answer.kind === 'refused') throw new Error(`the ${target.via === 'launcher' ? 'launcher' : 'trigger'} of process ${pid} refused the checkpoint: ${answer.reason}`);
-  // A process's own socket answers with the PID it sees, which in a restored copy is that of its namespace.
-  const app = target.via === 'launcher' ? answer.pid : pid;
-  const meta = await waitForImage(imageDir, app, timeoutMs, (failure) => `the checkpoint failed; the app goes on.\n${failure}`, async () =>
-    endedDuringCheckpoint(app, undefined, []),
-  );
-  if (summary) printSummary(imageDir, meta, Date.now() - triggeredAt);
-  return 0;
+  try {
+    const target = findTriggerTarget(pid);
+    if (!target) {
+      throw new Error(
+        `process ${pid} has no checkpoint trigger: it was not started by "crac run" (no launch channel in its environment), is not a restored copy, ` +
+          'and did not call installCheckpointTrigger() from node-crac: start it with "crac run", or call installCheckpointTrigger() in it',
+      );
+    }
+    checkDumpPrivilege(effectiveUid(pid), `process ${pid}`);
+    checkpointPreflight(`process ${pid} was not signalled`);
+    createImageDir(imageDir);
+    if (r) r.run.stage = 'checkpoint';
+    const earlier = checkpointStarts(imageDir, r);
+    const answer = await sendTrigger(target.path, { kind: 'trigger', pid, imageDir, leaveRunning });
+    if (answer.kind === 'refused') throw new Error(`the ${target.via === 'launcher' ? 'launcher' : 'trigger'} of process ${pid} refused the checkpoint: ${answer.reason}`);
+    // A process's own socket answers with the PID it sees, which in a restored copy is that of its namespace.
+    const app = target.via === 'launcher' ? answer.pid : pid;
+    const meta = await waitForImage(imageDir, app, timeoutMs, (failure) => `the checkpoint failed; the app goes on.\n${failure}`, async () =>
+      endedDuringCheckpoint(app, undefined, []),
+    earlier);
+    if (r) finish(meta, r);
+    return 0;
+  } finally {
+    r?.progress.end();
+  }
 }
 
 /**
- * Until crac.json is sealed (success), checkpoint-failed.json appears (the app
- * reported a failure and goes on) or the app `pid` is gone without an image.
+ * Just before the trigger: the digest of the image already in `dir` (it stays
+ * until the app's engine clears the directory just before the dump, so the wait
+ * must not take it for the new one), and the checkpoint's progress shown.
+ */
+function checkpointStarts(imageDir: string, report: Report | undefined): string | undefined {
+  const earlier = sealedDigest(imageDir);
+  const triggeredAt = Date.now();
+  if (report) {
+    report.run.triggeredAt = triggeredAt;
+    report.progress.show(() => describeCheckpointProgress(imageDir, earlier, triggeredAt));
+  }
+  return earlier;
+}
+
+/** The summary: for people on stdout, or with --json on stderr and the JSON alone on stdout. */
+function finish(meta: ImageMeta, { run, json, progress }: Report): void {
+  progress.end();
+  run.stage = 'done';
+  printSummary(run.imageDir!, meta, Date.now() - run.triggeredAt!, json ? process.stderr : process.stdout);
+  if (json) printJson(checkpointSucceeded(run, meta));
+}
+
+/**
+ * Until crac.json is sealed (success; `earlier` is the digest of the image that
+ * was there before the trigger: it stays until the app's engine clears the
+ * directory just before the dump), checkpoint-failed.json appears (the app
+ * reported a failure; `failed` says what becomes of the app) or the app `pid`
+ * is gone without an image (`gone` says how it ended).
  */
 async function waitForImage(
   dir: string,
@@ -218,12 +306,13 @@ async function waitForImage(
   timeoutMs: number,
   failed: (failure: string) => string,
   gone: () => Promise<string>,
+  earlier: string | undefined,
 ): Promise<ImageMeta> {
   const deadline = Date.now() + timeoutMs;
   let goneSince: number | undefined;
   while (Date.now() < deadline) {
     const image = readImageState(dir);
-    if (image.state === 'sealed') return image.meta;
+    if (image.state === 'sealed' && image.meta.manifestDigest !== earlier) return image.meta;
     const failure = readCheckpointFailure(dir);
     if (failure !== undefined) throw new Error(failed(failure));
     if (isAlive(pid)) {
@@ -241,7 +330,12 @@ async function waitForImage(
   throw new Error(`no image in ${dir} after ${timeoutMs / 1000} s`);
 }
 
-function printSummary(dir: string, meta: ImageMeta, sinceTriggerMs: number): void {
+function sealedDigest(dir: string): string | undefined {
+  const image = readImageState(dir);
+  return image.state === 'sealed' ? image.meta.manifestDigest : undefined;
+}
+
+function printSummary(dir: string, meta: ImageMeta, sinceTriggerMs: number, to: NodeJS.WritableStream): void {
   const mb = (bytes: number | undefined): string => `${((bytes ?? 0) / 1024 / 1024).toFixed(1)} MB`;
   const lines = [
     `Checkpoint written to ${dir}`,
@@ -253,7 +347,7 @@ function printSummary(dir: string, meta: ImageMeta, sinceTriggerMs: number): voi
     `  node ${meta.node.version}, CRIU ${meta.criu.version}`,
     `Restore with: crac restore ${dir}`,
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  to.write(`${lines.join('\n')}\n`);
 }
 
 function isAlive(pid: number): boolean {

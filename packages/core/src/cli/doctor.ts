@@ -3,11 +3,12 @@ import { parseArgs } from 'node:util';
 import { criuCheck, criuHasFeature } from '../engines/criu/criuCheck.js';
 import { describeKdatCache, planKdatCache } from '../engines/criu/kdatCache.js';
 import { CriuNotFoundError, type CriuLocation, describeSkipped, locateCriu, type SkippedCriu } from '../engines/criu/locate.js';
-import { hasCapability, NEEDED_CAPABILITIES, PRIVILEGE_FIX, readPrivileges, seccompProblem } from '../engines/criu/privileges.js';
+import { hasCapability, NEEDED_CAPABILITIES, PRIVILEGE_FIX, readPrivileges, seccompProblem, type Step } from '../engines/criu/privileges.js';
 import { ioUringBlockerPath, loadBridge, restoreHelperPath } from '../native/bridge.js';
 import type { Command } from './command.js';
+import { doctorSummary, printJson } from './jsonSummary.js';
 
-const help = `Usage: crac doctor
+const help = `Usage: crac doctor [--json]
 
 Checks whether checkpoints can work on this machine: which CRIU is used (CRAC_CRIU_PATH,
 PATH and the sbin directories, or the one @node-crac/criu-linux-x64 bundles; only a binary
@@ -15,10 +16,14 @@ that root or you own, in directories nobody else can write) and why any other wa
 skipped, its version (>= 4) and "criu check", privileges (uid 0, each needed capability
 in CapEff, no seccomp filter), time namespaces, the cache of CRIU's kernel probes across
 restores, io_uring, the session, the Node version and node-crac's native bridge.
-Prints a verdict and a fix for each problem; exits non-zero when checkpoints cannot work.`;
+Prints a verdict and a fix for each problem; exits non-zero when checkpoints cannot work.
 
-type Status = 'ok' | 'warn' | 'fail';
-interface Finding {
+Options:
+  --json      print the findings and the verdict as one JSON object instead
+  -h, --help  this text`;
+
+export type Status = 'ok' | 'warn' | 'fail';
+export interface Finding {
   status: Status;
   what: string;
   fix?: string;
@@ -28,8 +33,12 @@ export const doctorCommand: Command = {
   name: 'doctor',
   help,
   async run(argv) {
-    parseArgs({ args: argv, options: {} }); // takes no options: refuses any
+    const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false } } });
     const findings = diagnose();
+    if (values.json) {
+      printJson(doctorSummary(findings));
+      return findings.some((f) => f.status === 'fail') ? 1 : 0;
+    }
     const mark: Record<Status, string> = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' };
     for (const f of findings) {
       process.stdout.write(`[${mark[f.status]}] ${f.what}\n`);
@@ -51,34 +60,8 @@ function diagnose(): Finding[] {
   }
   const privileges = privilegeFindings();
   const findings: Finding[] = [nodeFinding(), ...privileges, bridgeFinding()];
-  let criu: CriuLocation | undefined;
-  let skipped: SkippedCriu[] = [];
-  try {
-    criu = locateCriu();
-    skipped = criu.skipped;
-    findings.push({ status: 'ok', what: `CRIU ${criu.version} at ${criu.path} (from ${criu.source})` });
-  } catch (error) {
-    const explicit = process.env.CRAC_CRIU_PATH;
-    if (error instanceof CriuNotFoundError && explicit) {
-      // An explicit choice that is refused: say why, and do not look elsewhere.
-      const refused = error.skipped[0];
-      findings.push({
-        status: 'fail',
-        what: `CRAC_CRIU_PATH=${explicit} is refused (an explicit choice: nothing else is tried): ${refused?.problem ?? error.reasons.join('; ')}`,
-        fix: refused?.fix ?? 'set CRAC_CRIU_PATH to a CRIU >= 4 binary, or unset it',
-      });
-    } else {
-      skipped = error instanceof CriuNotFoundError ? error.skipped : [];
-      const reasons = error instanceof CriuNotFoundError
-        ? error.reasons.filter((r) => !skipped.some((s) => r === describeSkipped(s))).join('; ')
-        : (error as Error).message;
-      findings.push({
-        status: 'fail',
-        what: `no usable CRIU >= 4${reasons ? ` (${reasons})` : ''}`,
-        fix: 'reinstall node-crac with its optional dependencies (it bundles CRIU for x64 Linux), install CRIU >= 4 (Debian 13, Ubuntu 24.04+), or set CRAC_CRIU_PATH',
-      });
-    }
-  }
+  const { criu, skipped, finding } = criuLocationFinding();
+  findings.push(finding);
   // Every candidate passed over and why: not trusted (owner, mode), too old, or `criu check` failed.
   for (const s of skipped) findings.push({ status: 'warn', what: `CRIU skipped: ${s.path} (${s.source}): ${s.problem}`, ...(s.fix ? { fix: s.fix } : {}) });
   if (criu) {
@@ -101,6 +84,42 @@ function diagnose(): Finding[] {
   return findings;
 }
 
+/** Which CRIU is used, as one finding, with the candidates passed over. */
+export function criuLocationFinding(): { criu: CriuLocation | undefined; skipped: SkippedCriu[]; finding: Finding } {
+  try {
+    const criu = locateCriu();
+    return { criu, skipped: criu.skipped, finding: { status: 'ok', what: `CRIU ${criu.version} at ${criu.path} (from ${criu.source})` } };
+  } catch (error) {
+    const explicit = process.env.CRAC_CRIU_PATH;
+    if (error instanceof CriuNotFoundError && explicit) {
+      // An explicit choice that is refused: say why, and do not look elsewhere.
+      const refused = error.skipped[0];
+      return {
+        criu: undefined,
+        skipped: [],
+        finding: {
+          status: 'fail',
+          what: `CRAC_CRIU_PATH=${explicit} is refused (an explicit choice: nothing else is tried): ${refused?.problem ?? error.reasons.join('; ')}`,
+          fix: refused?.fix ?? 'set CRAC_CRIU_PATH to a CRIU >= 4 binary, or unset it',
+        },
+      };
+    }
+    const skipped = error instanceof CriuNotFoundError ? error.skipped : [];
+    const reasons = error instanceof CriuNotFoundError
+      ? error.reasons.filter((r) => !skipped.some((s) => r === describeSkipped(s))).join('; ')
+      : (error as Error).message;
+    return {
+      criu: undefined,
+      skipped,
+      finding: {
+        status: 'fail',
+        what: `no usable CRIU >= 4${reasons ? ` (${reasons})` : ''}`,
+        fix: 'reinstall node-crac with its optional dependencies (it bundles CRIU for x64 Linux), install CRIU >= 4 (Debian 13, Ubuntu 24.04+), or set CRAC_CRIU_PATH',
+      },
+    };
+  }
+}
+
 function nodeFinding(): Finding {
   const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
   if (major < 20) return { status: 'fail', what: `Node ${process.version} is too old`, fix: 'use Node 20, 22 or 24' };
@@ -113,14 +132,20 @@ function nodeFinding(): Finding {
 
 /** Each privilege on its own line: root in a container holds only the capabilities it was granted. */
 function privilegeFindings(): Finding[] {
-  const privileges = readPrivileges();
   const uid = process.geteuid?.();
-  const findings: Finding[] = [
+  return [
     uid === 0
       ? { status: 'ok', what: 'uid 0 (CRIU refuses to run as another user)' }
       : { status: 'fail', what: `uid ${uid ?? '?'}: CRIU refuses to checkpoint or restore as a user other than root`, fix: PRIVILEGE_FIX },
+    ...capabilityFindings(),
   ];
-  for (const capability of NEEDED_CAPABILITIES) {
+}
+
+/** Each needed capability (those `step` needs, or all), then seccomp. */
+export function capabilityFindings(step?: Step): Finding[] {
+  const privileges = readPrivileges();
+  const findings: Finding[] = [];
+  for (const capability of NEEDED_CAPABILITIES.filter((c) => step === undefined || c.neededFor.includes(step))) {
     findings.push(
       hasCapability(privileges, capability)
         ? { status: 'ok', what: `${capability.name}: effective (${capability.neededFor.join(' and ')})` }
@@ -132,7 +157,7 @@ function privilegeFindings(): Finding[] {
   return findings;
 }
 
-function bridgeFinding(): Finding {
+export function bridgeFinding(): Finding {
   try {
     loadBridge();
     restoreHelperPath();

@@ -30,6 +30,8 @@ export interface LaunchOptions {
   channel?: LaunchChannelOptions;
   /** Register every server the app listens on (false: --no-auto). */
   autoRegister: boolean;
+  /** Where the app's output is relayed (default: our stdout and stderr). */
+  output?: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
 }
 
 const TAIL_LINES = 20;
@@ -89,7 +91,7 @@ export async function launchApp(command: string[], options: LaunchOptions): Prom
     child.once('exit', (code, signal) => resolveExit({ code, signal }));
   });
   const tail: string[] = [];
-  const outputDone = Promise.all([relay(outRead, process.stdout), relay(errRead, process.stderr, tail)]).then(() => undefined);
+  const outputDone = Promise.all([relay(outRead, options.output?.stdout ?? process.stdout), relay(errRead, options.output?.stderr ?? process.stderr, tail)]).then(() => undefined);
   return { child, pid: child.pid!, channel, exited, outputDone, stderrTail: () => [...tail] };
 }
 
@@ -161,7 +163,7 @@ export function withIoUringBlocker(ldPreload: string | undefined): string {
  * Copies what arrives on the pipe `fd` to `to`; resolves once every writer
  * closed it. With `tail`, keeps the last lines there.
  */
-export function relay(fd: number, to: NodeJS.WriteStream, tail?: string[]): Promise<void> {
+export function relay(fd: number, to: NodeJS.WritableStream, tail?: string[]): Promise<void> {
   const from = new Socket({ fd, readable: true, writable: false });
   from.pipe(to, { end: false });
   if (tail) {

@@ -1,6 +1,7 @@
 import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { checkAncestors } from '../trust/trustedPath.js';
+import { clearPreviousImage, isImageFile } from './imageFiles.js';
 import { checkImageDirTrusted, manifestDigest, sealFile } from './imageIntegrity.js';
 import { IMAGE_META_FILE, ImageError, type ImageMeta } from './imageMeta.js';
 
@@ -14,12 +15,13 @@ import { IMAGE_META_FILE, ImageError, type ImageMeta } from './imageMeta.js';
 export const CHECKPOINT_FAILED_FILE = 'checkpoint-failed.json';
 
 /**
- * Creates the directory (0700: an image holds all process memory) and forgets
- * any earlier image's record. A directory that another user could change is
- * refused before anything is written into it: root would otherwise write,
- * chmod and run what that user placed there.
+ * Creates the directory (0700: an image holds all process memory) and drops a
+ * stale failure mark; an earlier image in it is left as it is (a checkpoint
+ * refused before its dump keeps it restorable). A directory that another user
+ * could change is refused before anything is written into it: root would
+ * otherwise write, chmod and run what that user placed there.
  */
-export function prepareImageDir(dir: string): void {
+export function createImageDir(dir: string): void {
   checkAncestors(dir, { allowStickyRoot: true }, 'choose an image directory inside directories that only you and root can write to (such as /var/lib/node-crac)');
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -29,10 +31,19 @@ export function prepareImageDir(dir: string): void {
   checkImageDirTrusted(dir);
   try {
     chmodSync(dir, 0o700);
-    rmSync(join(dir, IMAGE_META_FILE), { force: true });
     rmSync(join(dir, CHECKPOINT_FAILED_FILE), { force: true });
   } catch (error) {
     throw explainWriteError(error, `prepare the image directory ${dir}`, dir);
+  }
+}
+
+/** Just before the dump: createImageDir(), then the earlier image's files removed (clearPreviousImage()). */
+export function prepareImageDir(dir: string): void {
+  createImageDir(dir);
+  try {
+    clearPreviousImage(dir);
+  } catch (error) {
+    throw explainWriteError(error, `clear the earlier image from ${dir}`, dir);
   }
 }
 
@@ -148,11 +159,6 @@ export function sealImage(dir: string, startedAtMs: number): ImageMeta {
   meta.manifestDigest = manifestDigest(meta);
   writeImageMeta(dir, meta);
   return meta;
-}
-
-/** What CRIU (and node-crac) write into an image directory, besides dump.log. */
-function isImageFile(name: string): boolean {
-  return name.endsWith('.img') || name.startsWith('stats-') || name === 'irmap-cache' || name === IMAGE_META_FILE || /^\.(crac\.json|checkpoint-failed\.json)\.\d+$/.test(name);
 }
 
 /**

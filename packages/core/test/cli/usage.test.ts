@@ -29,7 +29,7 @@ t.test('no command, or an unknown one, exits 2 and points to crac --help', async
 
 t.test('every command refuses an unknown option with exit 2 and a hint naming its --help', async (t) => {
   const cases: [string[], string][] = [
-    [['doctor', '--json'], 'doctor'],
+    [['doctor', '--jsn'], 'doctor'],
     [['run', '--bogus', '--', process.execPath, '-e', '0'], 'run'],
     [['checkpoint', '--image', '/nonexistent/image', '--warmup-urls', 'http://127.0.0.1:1/', '--', process.execPath], 'checkpoint'],
     [['restore', '/nonexistent', '--bogus'], 'restore'],
