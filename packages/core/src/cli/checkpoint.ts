@@ -244,6 +244,8 @@ export async function checkpointRunning(pid: number, imageDir: string, leaveRunn
     r.run.pid = pid;
   }
   try {
+    // First what CRIU would refuse: a process of another user than root is not dumped, whatever its trigger.
+    checkDumpPrivilege(effectiveUid(pid), `process ${pid}`);
     const target = findTriggerTarget(pid);
     if (!target) {
       throw new Error(
@@ -251,8 +253,7 @@ export async function checkpointRunning(pid: number, imageDir: string, leaveRunn
           'and did not call installCheckpointTrigger() from node-crac: start it with "crac run", or call installCheckpointTrigger() in it',
       );
     }
-    checkDumpPrivilege(effectiveUid(pid), `process ${pid}`);
-    checkpointPreflight(`process ${pid} was not signalled`);
+    checkpointPreflight(`process ${pid} was not asked to checkpoint`);
     createImageDir(imageDir);
     if (r) r.run.stage = 'checkpoint';
     const earlier = checkpointStarts(imageDir, r);

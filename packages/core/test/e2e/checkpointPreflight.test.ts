@@ -50,7 +50,7 @@ t.test('crac checkpoint --pid: refused before the app is signalled, and it goes 
   const imageDir = join(tempDir(t, 'crac-image-'), 'image');
   const run = await runCrac(t, ['checkpoint', '--pid', String(pid), '--image', imageDir], { CRAC_CRIU_PATH: '/nonexistent/criu' });
   t.equal(run.code, 1, run.output);
-  t.match(run.output, `crac checkpoint: checkpoints cannot work on this machine, so process ${pid} was not signalled:\n  - CRAC_CRIU_PATH=/nonexistent/criu is refused`);
+  t.match(run.output, `crac checkpoint: checkpoints cannot work on this machine, so process ${pid} was not asked to checkpoint:\n  - CRAC_CRIU_PATH=/nonexistent/criu is refused`);
   t.notOk(existsSync(imageDir));
   t.type((await getJson(port)).state, 'string', 'the app still serves');
   app.child.kill('SIGTERM');
