@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describeOwner } from '../../trust/trustedPath.js';
 
 /**
- * CRIU dumps a process only as root (ptrace, /proc/PID/map_files, namespaces),
- * unless it is told --unprivileged and holds CAP_CHECKPOINT_RESTORE. Without
- * root it exits before writing even its log, so node-crac checks first: the
+ * CRIU dumps a process only as root (ptrace, /proc/PID/map_files, namespaces;
+ * measured: capabilities alone do not do, deploy/README.md). Without root it
+ * exits before writing even its log, so node-crac checks first: the
  * app is then never started or frozen, and nothing is written.
  */
 
@@ -15,10 +15,9 @@ export class DumpPrivilegeError extends Error {
 
 /** Throws a DumpPrivilegeError when a process with effective uid `uid` cannot dump itself with CRIU. */
 export function checkDumpPrivilege(uid: number | undefined, who: string): void {
-  if (uid === undefined || uid === 0 || /--unprivileged/.test(process.env.CRAC_CRIU_DUMP_ARGS ?? '')) return;
+  if (uid === undefined || uid === 0) return;
   throw new DumpPrivilegeError(
-    `${who} runs as ${describeOwner(uid)}, not root, and CRIU dumps a process only as root: run it as root (sudo), ` +
-      'or give CRIU CAP_CHECKPOINT_RESTORE and set CRAC_CRIU_DUMP_ARGS=--unprivileged',
+    `${who} runs as ${describeOwner(uid)}, not root, and CRIU dumps a process only as root: run it as root (sudo)`,
   );
 }
 
