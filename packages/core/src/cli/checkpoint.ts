@@ -163,7 +163,7 @@ async function launchAndCheckpoint(command: string[], imageDir: string, plan: La
     if (warmup.sent > 0) progress.say(describeWarmup(warmup));
     run.stage = 'checkpoint';
     const earlier = checkpointStarts(imageDir, { run, json, progress });
-    const target = app.channel.trigger({ imageDir, leaveRunning: false }, app.pid);
+    const target = await app.channel.trigger({ imageDir, leaveRunning: false }, app.pid);
     run.pid = target;
     const meta = await waitForImage(imageDir, target, plan.timeoutMs, (failure) => `the checkpoint failed; the app it started is stopped.\n${failure}`, async () => {
       const exit = target === app.pid ? await app.exited : undefined;

@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { resolve } from 'node:path';
 import { LAUNCH_ENV } from '../launch/protocol.js';
 import { ioUringBlockerPath, loadBridge } from '../native/bridge.js';
-import { type LaunchChannel, type LaunchChannelOptions, openLaunchChannel } from './launchChannel.js';
+import { type LaunchChannel, type LaunchChannelOptions, openLaunchChannel, PRELOAD } from './launchChannel.js';
 
 /** An app started by `crac run` or `crac checkpoint`, ready to be checkpointed. */
 export interface LaunchedApp {
@@ -35,8 +34,6 @@ export interface LaunchOptions {
 }
 
 const TAIL_LINES = 20;
-
-const PRELOAD = resolve(__dirname, '../launch/preload.js');
 
 /**
  * Starts `command` so that CRIU can dump it (docs/checkpoint-mechanism.md §6,

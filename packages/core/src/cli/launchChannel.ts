@@ -1,6 +1,6 @@
 import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseUnixTable } from '../checks/socketTables.js';
 import {
   type ControlAnswer,
@@ -28,10 +28,12 @@ export interface LaunchChannel {
   /** Resolves with the app's PID when it calls notifyReady(). */
   readonly ready: Promise<number>;
   /**
-   * Asks the app to checkpoint itself; returns its PID. Throws when no app is
-   * connected. `fallbackPid`: the app when none claimed the role yet.
+   * Asks the app to checkpoint itself, once no Node process the app started
+   * holds a connection here (or is about to open one); resolves with its PID.
+   * Rejects when no app is connected. `fallbackPid`: the app when none
+   * claimed the role yet.
    */
-  trigger(request: TriggerRequest, fallbackPid: number): number;
+  trigger(request: TriggerRequest, fallbackPid: number): Promise<number>;
   close(): void;
 }
 
@@ -42,8 +44,11 @@ export interface LaunchChannelOptions {
    * Answers a trigger from `crac checkpoint --pid PID` (only `crac run` takes
    * them); `pid` is the one it was given. Without it, such triggers are refused.
    */
-  onControl?: (pid: number, request: TriggerRequest) => ControlAnswer;
+  onControl?: (pid: number, request: TriggerRequest) => Promise<ControlAnswer>;
 }
+
+/** The preload every Node process the launcher starts loads (NODE_OPTIONS=--require): it connects to the channel. */
+export const PRELOAD = resolve(__dirname, '../launch/preload.js');
 
 /** Listens on a new launch channel. */
 export async function openLaunchChannel(options: LaunchChannelOptions = {}): Promise<LaunchChannel> {
@@ -70,6 +75,16 @@ export async function openLaunchChannel(options: LaunchChannelOptions = {}): Pro
     return app === pid;
   };
 
+  const greeted = new Set<number>();
+  /**
+   * The app's descendants that are still connected (dismissed, not yet gone),
+   * or are Node processes with this channel and the preload in their
+   * environment that have not connected yet: each would hold a socket to
+   * this process, outside the image, which CRIU refuses to dump.
+   */
+  const unsettled = (appPid: number): number[] =>
+    descendantsOf(appPid).filter((pid) => connected.has(pid) || (!greeted.has(pid) && willConnect(pid, path)));
+
   const server = createServer((socket) => {
     let pid: number | undefined;
     socket.setEncoding('utf8');
@@ -85,6 +100,7 @@ export async function openLaunchChannel(options: LaunchChannelOptions = {}): Pro
         switch (message.kind) {
           case 'hello':
             pid = from;
+            greeted.add(from);
             connected.set(from, socket);
             dismissIfTheApps(from, socket);
             return;
@@ -96,8 +112,8 @@ export async function openLaunchChannel(options: LaunchChannelOptions = {}): Pro
             return;
           case 'trigger': {
             const request: TriggerRequest = { imageDir: String(message.imageDir), leaveRunning: message.leaveRunning === true };
-            const answer: ControlAnswer = options.onControl?.(from, request) ?? { kind: 'refused', reason: 'this launcher (crac checkpoint) takes its checkpoint itself' };
-            socket.end(`${JSON.stringify(answer)}\n`);
+            const refused: ControlAnswer = { kind: 'refused', reason: 'this launcher (crac checkpoint) takes its checkpoint itself' };
+            void (options.onControl?.(from, request) ?? Promise.resolve(refused)).then((answer) => socket.end(`${JSON.stringify(answer)}\n`));
             return;
           }
         }
@@ -119,8 +135,11 @@ export async function openLaunchChannel(options: LaunchChannelOptions = {}): Pro
     path,
     appPid: () => app,
     ready,
-    trigger(request, fallbackPid) {
+    async trigger(request, fallbackPid) {
       const target = app ?? fallbackPid;
+      for (const deadline = Date.now() + SETTLE_LIMIT_MS; unsettled(target).length > 0 && Date.now() < deadline; ) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
       const socket = connected.get(target);
       if (!socket) {
         throw new Error(
@@ -262,17 +281,50 @@ function connectResult(path: string): Promise<string> {
   });
 }
 
+/**
+ * How long a trigger waits for the app's child processes to leave the channel:
+ * past it, the dump goes ahead, and CRIU names the socket it cannot dump.
+ */
+const SETTLE_LIMIT_MS = 5_000;
+
+/** The parent of `pid`, from /proc/PID/stat; undefined when it is gone. */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name, in parentheses, may hold spaces and parentheses: the fields after the last ')'.
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every live descendant of `ancestor`. */
+function descendantsOf(ancestor: number): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((pid) => pid !== ancestor && descendsFrom(pid, ancestor));
+}
+
+/** Whether `pid` is a Node process that will connect to the channel at `path`: both it and the preload are in its environment. */
+function willConnect(pid: number, path: string): boolean {
+  let environ: string[];
+  try {
+    environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+  } catch {
+    return false; // gone, or not ours
+  }
+  return environ.includes(`${LAUNCH_ENV.channel}=${path}`) && environ.some((entry) => entry.startsWith('NODE_OPTIONS=') && entry.includes(PRELOAD)) && isNode(pid);
+}
+
+function isNode(pid: number): boolean {
+  return /^node(?:js)?(?:[-\d.]*)$/.test(basename(safeReadlink(`/proc/${pid}/exe`)));
+}
+
 /** Whether `ancestor` is among the parents of `pid` (through /proc/PID/stat). */
 function descendsFrom(pid: number, ancestor: number): boolean {
-  for (let current = pid, hops = 0; current > 1 && hops < 64; hops++) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${current}/stat`, 'utf8');
-    } catch {
-      return false;
-    }
-    // The command name, in parentheses, may hold spaces and parentheses: the fields after the last ')'.
-    current = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  for (let current: number | undefined = pid, hops = 0; current !== undefined && current > 1 && hops < 64; hops++) {
+    current = parentOf(current);
     if (current === ancestor) return true;
   }
   return false;

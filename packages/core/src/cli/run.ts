@@ -51,7 +51,7 @@ export async function runApp(command: string[], env: Record<string, string>, opt
     env: { [LAUNCH_ENV.engine]: 'criu', ...(options.awaitsReady ? { [LAUNCH_ENV.awaitsReady]: '1' } : {}), ...env },
     channel: {
       onApp: (pid) => pid !== app?.pid && say(`the app is pid ${pid}; checkpoint it with: crac checkpoint --pid ${pid} --image DIR`),
-      onControl: (pid, request) => (app ? triggerFor(app, pid, request) : { kind: 'refused', reason: 'the app is not started yet' }),
+      onControl: async (pid, request) => (app ? triggerFor(app, pid, request) : { kind: 'refused', reason: 'the app is not started yet' }),
     },
     autoRegister: options.autoRegister ?? true,
   });
@@ -68,11 +68,11 @@ export async function runApp(command: string[], env: Record<string, string>, opt
 }
 
 /** A trigger from `crac checkpoint --pid`: for the app, named by its PID or by the PID of the command that started it. */
-function triggerFor(app: LaunchedApp, pid: number, request: TriggerRequest): ControlAnswer {
+async function triggerFor(app: LaunchedApp, pid: number, request: TriggerRequest): Promise<ControlAnswer> {
   const appPid = app.channel.appPid() ?? app.pid;
   if (pid !== appPid && pid !== app.pid) return { kind: 'refused', reason: `process ${pid} is not the app this crac run started (pid ${appPid})` };
   try {
-    return { kind: 'triggered', pid: app.channel.trigger(request, app.pid) };
+    return { kind: 'triggered', pid: await app.channel.trigger(request, app.pid) };
   } catch (error) {
     return { kind: 'refused', reason: (error as Error).message };
   }
