@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, readFileSync, realpathSync, statSync, statfsSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, rmSync, statSync, statfsSync } from 'node:fs';
 import { release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileIdentity } from '../../trust/digestCache.js';
@@ -71,6 +71,8 @@ export function planKdatCache(criuPath: string, helperPath: string, usedPaths: s
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return { use: false, reason: (error as Error).message };
   }
+  // Only when this restore is about to write its own: the restores that find a valid one pay nothing.
+  if (!valid) removeStaleCaches(dir, file, facts);
   return { use: true, file, valid, env: { CRAC_KDAT_CACHE: file, CRAC_KDAT_STAMP: stamp } };
 }
 
@@ -80,6 +82,42 @@ export function describeKdatCache(plan: KdatCachePlan): string {
   return plan.valid
     ? `CRIU's kernel probes are cached in ${plan.file} for this boot and this CRIU (each restore saves ~40 ms)`
     : `CRIU's kernel probes will be cached in ${plan.file} by the next restore (none yet for this boot and this CRIU)`;
+}
+
+/**
+ * Removes the cache files of other boots and of CRIU binaries that are gone or
+ * were replaced (an upgrade, a new bundled package): nothing would read them again.
+ */
+function removeStaleCaches(dir: string, keep: string, facts: KdatFacts): void {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (path === keep || !name.endsWith('.kdat')) continue;
+    const stamp = firstLine(path);
+    const fields = stamp === undefined ? undefined : /^node-crac-kdat \d+ boot=(\S+) kernel=\S+ criu=(.+)@([^@]+)$/.exec(stamp);
+    let current = false;
+    if (fields && fields[1] === facts.bootId) {
+      try {
+        current = fileIdentity(statSync(fields[2]!)) === fields[3];
+      } catch {
+        // that CRIU is gone
+      }
+    }
+    if (!current) rmSync(path, { force: true });
+  }
+}
+
+function firstLine(path: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const buffer = Buffer.alloc(4096);
+    const text = buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8');
+    return text.includes('\n') ? text.slice(0, text.indexOf('\n')) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 function machineFacts(): KdatFacts {

@@ -1,5 +1,5 @@
-import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import t from 'tap';
 import { setEnv, tempDir } from '@node-crac/test-kit';
 import { describeKdatCache, type KdatCachePlan, planKdatCache } from '../../../src/engines/criu/kdatCache.js';
@@ -73,4 +73,30 @@ t.test('paths under /run, which the tmpfs hides while CRIU starts, and CRAC_CRIU
   t.match(planKdatCache(CRIU, HELPER, [], facts), { use: false, reason: /CRAC_CRIU_RESTORE_ARGS names a path under \/run/ });
   setEnv(t, { CRAC_CRIU_RESTORE_ARGS: undefined, CRAC_CRIU_KDAT_CACHE: '0' });
   t.match(planKdatCache(CRIU, HELPER, [], facts), { use: false, reason: 'turned off by CRAC_CRIU_KDAT_CACHE=0' });
+});
+
+t.test('a restore that writes its cache removes those of other boots and of CRIU binaries that are gone or were replaced', async (t) => {
+  const tmp = tempDir(t, 'crac-kdat-unit-');
+  setEnv(t, { TMPDIR: tmp, CRAC_CRIU_KDAT_CACHE: undefined });
+  const other = join(tmp, 'other-criu');
+  writeFileSync(other, 'a CRIU binary');
+  const mine = used(planKdatCache(CRIU, HELPER, [], facts));
+  const dir = join(runtimeDir(tmp), 'kdat');
+  const stampOf = (criu: string, boot = facts.bootId) => used(planKdatCache(criu, HELPER, [], { ...facts, bootId: boot })).env.CRAC_KDAT_STAMP;
+  const caches = {
+    current: [join(dir, 'aaaaaaaaaaaaaaaa.kdat'), stampOf(other)],
+    otherBoot: [join(dir, 'bbbbbbbbbbbbbbbb.kdat'), stampOf(other, 'boot-old')],
+    replaced: [join(dir, 'cccccccccccccccc.kdat'), stampOf(other).replace(/@[^@]+$/, '@1:2:3:4:5')],
+    gone: [join(dir, 'dddddddddddddddd.kdat'), stampOf(other).replace(/criu=.*@/, `criu=${join(tmp, 'removed-criu')}@`)],
+    notOurs: [join(dir, 'eeeeeeeeeeeeeeee.kdat'), 'not a stamp'],
+  } as const;
+  for (const [path, stamp] of Object.values(caches)) writeFileSync(path, `${stamp}\n\x01kdat`, { mode: 0o600 });
+  writeFileSync(join(dir, 'notes.txt'), 'kept');
+
+  t.equal(used(planKdatCache(CRIU, HELPER, [], facts)).valid, false);
+  t.same(readdirSync(dir).sort(), [basename(caches.current[0]), 'notes.txt'], 'only the cache of a CRIU that is there, for this boot, is left');
+  writeFileSync(mine.file, `${mine.env.CRAC_KDAT_STAMP}\n\x01kdat`, { mode: 0o600 });
+  writeFileSync(caches.gone[0], `${caches.gone[1]}\n\x01kdat`, { mode: 0o600 });
+  t.equal(used(planKdatCache(CRIU, HELPER, [], facts)).valid, true);
+  t.ok(readdirSync(dir).includes(basename(caches.gone[0])), 'a restore with a valid cache reads nothing else');
 });
