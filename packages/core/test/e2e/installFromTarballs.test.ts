@@ -37,6 +37,15 @@ app.get('/', async () => ({ installed: true, pid: process.pid }));
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
 `;
 
+/**
+ * What reaches the registry from the user's shell: a proxy, extra CA
+ * certificates (a Node's own npm reads no system npmrc, which may name them).
+ */
+function networkEnv(): Record<string, string> {
+  const names = /^(https?_proxy|no_proxy|NODE_EXTRA_CA_CERTS|SSL_CERT_(FILE|DIR)|npm_config_(registry|cafile|proxy|https_proxy))$/i;
+  return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => names.test(entry[0]) && entry[1] !== undefined));
+}
+
 function project(t: Test, manager: string): string {
   const dir = homeTempDir(t, `node-crac-${manager}-`);
   const tarball = (name: string): string => `file:${tarballs[name]}`;
@@ -66,7 +75,7 @@ for (const manager of ['npm', 'pnpm']) {
   t.test(`${manager} installs the tarballs with no compiler; doctor is all ok; a Fastify app checkpoints and restores`, async (t) => {
     if (!criuUsable(t, problem)) return;
     const tools = toolsOnly(t);
-    const env = { PATH: tools, CRAC_CRIU_PATH: '', HOME: process.env.HOME ?? '/root' };
+    const env = { ...networkEnv(), PATH: tools, CRAC_CRIU_PATH: '', HOME: process.env.HOME ?? '/root' };
     const compilers = spawnSync(join(tools, 'sh'), ['-c', 'command -v cc gcc make python3'], { env, encoding: 'utf8' });
     t.equal(compilers.stdout, '', 'no compiler, make or python3 on PATH');
 
