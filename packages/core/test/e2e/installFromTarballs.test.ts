@@ -1,12 +1,12 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import t from 'tap';
 import type { Test } from 'tap';
 import { criuProblem, criuUsable, freePort, get, homeTempDir, packTarballs, type Response, startNode, stopProcess, tempDir, tryConnect } from '@node-crac/test-kit';
 
 // What a user does: install the packed tarballs into a new project outside the
-// workspace, with npm and with pnpm, on a PATH without any compiler, then
+// workspace, with npm, pnpm and yarn, on a PATH without any compiler, then
 // `npx crac doctor`, a checkpoint and a restore of a Fastify app there. The
 // registry's packages (fastify) come through caches in the workspace's .cache/.
 t.setTimeout(600_000); // packing, two installs and two checkpoints on a busy 2-core machine
@@ -25,7 +25,22 @@ function toolsOnly(t: Test): string {
   symlinkSync(process.execPath, join(dir, 'node'));
   const which = (name: string): string => spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
   for (const tool of ['npm', 'npx', 'pnpm', 'sh', 'sed', 'dirname', 'uname']) symlinkSync(realpathSync(which(tool)), join(dir, tool));
+  symlinkSync(yarnBin(), join(dir, 'yarn'));
   return dir;
+}
+
+const YARN_VERSION = '1.22.22';
+
+/** Yarn (classic) as the registry ships it, unpacked once into .cache/yarn-VERSION. */
+function yarnBin(): string {
+  const dir = join(root, '.cache', `yarn-${YARN_VERSION}`);
+  const bin = join(dir, 'package/bin/yarn.js');
+  if (!existsSync(bin)) {
+    mkdirSync(dir, { recursive: true });
+    const tarball = execFileSync('npm', ['pack', `yarn@${YARN_VERSION}`, '--pack-destination', dir], { encoding: 'utf8' }).trim().split('\n').pop()!;
+    execFileSync('tar', ['-xzf', join(dir, tarball), '-C', dir]);
+  }
+  return bin;
 }
 
 const APP = `import Fastify from 'fastify';
@@ -58,6 +73,7 @@ function project(t: Test, manager: string): string {
     dependencies: { 'node-crac': tarball('node-crac'), 'fastify-crac': tarball('fastify-crac'), fastify: '^5.6.0' },
     overrides: { ...pinned, 'node-crac': '$node-crac' },
     pnpm: { overrides: pinned },
+    resolutions: pinned,
   };
   writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
   writeFileSync(join(dir, 'server.js'), APP);
@@ -69,9 +85,11 @@ const INSTALL: Record<string, string[]> = {
   // CRIU's `criu check` reads its own /proc/self/maps in 256-byte lines, and the
   // store folder pnpm names after a file: tarball is long: capped like a registry package's.
   pnpm: ['install', '--prefer-offline', '--store-dir', join(root, '.cache/pnpm-store'), '--config.virtual-store-dir-max-length=60'],
+  // Yarn classic refuses, on Node 20, fastify 5's cookie@2 (engines: node >= 22), which npm and pnpm only warn about.
+  yarn: ['install', '--non-interactive', '--ignore-engines', '--prefer-offline', '--cache-folder', join(root, '.cache/yarn-cache')],
 };
 
-for (const manager of ['npm', 'pnpm']) {
+for (const manager of ['npm', 'pnpm', 'yarn']) {
   t.test(`${manager} installs the tarballs with no compiler; doctor is all ok; a Fastify app checkpoints and restores`, async (t) => {
     if (!criuUsable(t, problem)) return;
     const tools = toolsOnly(t);
