@@ -11,8 +11,10 @@
 // `node bench/run.js --image-checks [--repeats 10] [--examples a,b] [--node ...]`
 // measures only those checks, on one fresh image per example, and puts them in
 // results.json's imageChecks (the rest of it stays as it is), then renders.
+// `node bench/run.js --other-node 22.23.3 [--runs 5]` runs the same measurements
+// with another Node and puts them in results.json's otherNodes, then renders.
 const { execFileSync } = require('node:child_process');
-const { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
+const { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
 const { loadavg, tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { parseArgs } = require('node:util');
@@ -47,10 +49,11 @@ try {
       render: { type: 'boolean', default: false },
       'image-checks': { type: 'boolean', default: false },
       repeats: { type: 'string', default: '10' },
+      'other-node': { type: 'string' },
     },
   }));
 } catch (error) {
-  process.stderr.write(`${error.message}\nusage: pnpm bench [--runs 5] [--requests 1000] [--examples a,b] [--node PATH|VERSION] [--no-report] | --render | --image-checks [--repeats 10] [--examples a,b] [--node PATH|VERSION]\n`);
+  process.stderr.write(`${error.message}\nusage: pnpm bench [--runs 5] [--requests 1000] [--examples a,b] [--node PATH|VERSION] [--no-report] | --render | --image-checks [--repeats 10] [--examples a,b] [--node PATH|VERSION] | --other-node PATH|VERSION [--runs 5]\n`);
   process.exit(2);
 }
 const runs = Number(opts.runs);
@@ -62,7 +65,7 @@ if (![runs, requests, repeats].every((n) => Number.isInteger(n) && n >= 1)) {
 }
 const examples = opts.examples.split(',').map(findExample);
 // --render starts no Node: none to resolve (nor to provision).
-const node = opts.render ? null : resolveNode(opts.node);
+const node = opts.render ? null : resolveNode(opts['other-node'] ?? opts.node);
 const RESULTS_FILE = join(__dirname, 'results.json');
 
 /** A path is used as it is; a version (24.9.0) is provisioned by scripts/provision-node.sh. */
@@ -133,6 +136,24 @@ async function oneRun(example, plan, work, run) {
   return sample;
 }
 
+/** Every run of every example, interleaved; the samples per example and its load plan. */
+async function measureAll(work) {
+  const plans = new Map();
+  for (const example of examples) plans.set(example.name, await prepare(example, work));
+  const samples = new Map(examples.map((e) => [e.name, []]));
+  // Interleaved: run i of every example before run i+1 of any, so drift on the
+  // machine (page cache, other load) spreads over all of them alike.
+  for (let run = 1; run <= runs; run++) {
+    for (const example of examples) {
+      const sample = await oneRun(example, plans.get(example.name), work, run);
+      samples.get(example.name).push(sample);
+      log(`run ${run}/${runs} ${example.name}: cold ${sample.cold.firstOkMs.toFixed(0)} ms, restore ${sample.restore.firstOkMs.toFixed(0)} ms, ` +
+        `image ${(sample.checkpoint.meta.imageSizeBytes / 2 ** 20).toFixed(1)} MB`);
+    }
+  }
+  return { samples, summaries: examples.map((example) => summarize(example, samples.get(example.name), plans.get(example.name))) };
+}
+
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'node-crac-bench-'));
   const work = { dir, logFile: join(dir, 'servers.log'), compileCache: hasCompileCache() };
@@ -140,20 +161,7 @@ async function main() {
   const startedAt = Date.now();
   const loadAtStart = loadavg()[0];
   try {
-    const plans = new Map();
-    for (const example of examples) plans.set(example.name, await prepare(example, work));
-    const samples = new Map(examples.map((e) => [e.name, []]));
-    // Interleaved: run i of every example before run i+1 of any, so drift on the
-    // machine (page cache, other load) spreads over all of them alike.
-    for (let run = 1; run <= runs; run++) {
-      for (const example of examples) {
-        const sample = await oneRun(example, plans.get(example.name), work, run);
-        samples.get(example.name).push(sample);
-        log(`run ${run}/${runs} ${example.name}: cold ${sample.cold.firstOkMs.toFixed(0)} ms, restore ${sample.restore.firstOkMs.toFixed(0)} ms, ` +
-          `image ${(sample.checkpoint.meta.imageSizeBytes / 2 ** 20).toFixed(1)} MB`);
-      }
-    }
-    const summaries = examples.map((example) => summarize(example, samples.get(example.name), plans.get(example.name)));
+    const { samples, summaries } = await measureAll(work);
     const criuVersion = samples.get(examples[0].name)[0].checkpoint.meta.criu.version;
     const machine = describeMachine({ node, examplesDir: join(__dirname, '..', 'examples'), criuVersion });
     // Other work on the machine shows in every number: say how busy it was.
@@ -166,7 +174,10 @@ async function main() {
       load: machine.load,
       examples: examples.map((e) => summarizeImageChecks(e.name, samples.get(e.name).map((s) => s.imageChecks))),
     };
-    const result = { command, machine, runs, requests, compileCache: work.compileCache, durationS: Math.round((Date.now() - startedAt) / 1000), summaries, imageChecks };
+    const earlier = existsSync(RESULTS_FILE) ? JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) : {};
+    // The other Node versions' runs stay, but not one of the Node measured here.
+    const otherNodes = Object.fromEntries(Object.entries(earlier.otherNodes ?? {}).filter(([version]) => version !== machine.node));
+    const result = { command, machine, runs, requests, compileCache: work.compileCache, durationS: Math.round((Date.now() - startedAt) / 1000), summaries, imageChecks, otherNodes };
     if (!opts['no-report']) {
       writeFileSync(RESULTS_FILE, `${JSON.stringify(result, null, 2)}\n`);
       writeReport(result);
@@ -228,11 +239,41 @@ async function imageChecksOnly() {
   }
 }
 
+/** --other-node: every run with that Node, into results.json's otherNodes; the rest of it stays as it is. */
+async function otherNodeOnly() {
+  const dir = mkdtempSync(join(tmpdir(), 'node-crac-bench-node-'));
+  const work = { dir, logFile: join(dir, 'servers.log'), compileCache: hasCompileCache() };
+  const result = JSON.parse(readFileSync(RESULTS_FILE, 'utf8'));
+  const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+  log(`node-crac benchmark on ${version}: ${runs} runs x ${examples.map((e) => e.name).join(', ')}; logs in ${work.logFile}`);
+  const loadAtStart = loadavg()[0];
+  try {
+    if (version === result.machine.node) throw new Error(`the main run is on ${version} already: give --other-node another version`);
+    const { summaries } = await measureAll(work);
+    const measured = { command: ['node bench/run.js', ...args].join(' '), node: version, runs, load: `${loadAtStart.toFixed(2)} / ${loadavg()[0].toFixed(2)}`, summaries };
+    result.otherNodes = { ...result.otherNodes, [version]: measured };
+    if (!opts['no-report']) {
+      writeFileSync(RESULTS_FILE, `${JSON.stringify(result, null, 2)}\n`);
+      writeReport(result);
+      log(`wrote bench/results.json (otherNodes ${version}), bench/REPORT.md, bench/chart.svg`);
+    } else {
+      log(JSON.stringify(measured, null, 2));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  } catch (error) {
+    for (const entry of readdirSync(dir)) if (join(dir, entry) !== work.logFile) rmSync(join(dir, entry), { recursive: true, force: true });
+    log(`benchmark failed: ${error.stack || error}\nserver logs kept in ${work.logFile}`);
+    process.exitCode = 1;
+  }
+}
+
 if (opts.render) {
   writeReport(JSON.parse(readFileSync(RESULTS_FILE, 'utf8')));
   log('wrote bench/REPORT.md and bench/chart.svg from bench/results.json');
 } else if (opts['image-checks']) {
   imageChecksOnly();
+} else if (opts['other-node']) {
+  otherNodeOnly();
 } else {
   main();
 }

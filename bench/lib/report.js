@@ -3,6 +3,7 @@
 // run only; what each number measures is written by hand in docs/benchmark.md.
 const { detailsOfMisses } = require('./missDetails');
 const { GROUPS } = require('./restoreBreakdown');
+const { speedTargets } = require('./speedTargets');
 
 const ms = (v) => (v === null || !Number.isFinite(v) ? 'n/a' : `${Math.round(v)} ms`);
 const ms1 = (v) => (v === null || !Number.isFinite(v) ? 'n/a' : `${v.toFixed(2)} ms`);
@@ -96,7 +97,50 @@ function breakdownSection(summaries) {
   ];
 }
 
-function renderReport({ command, machine, runs, requests, compileCache, durationS, summaries, imageChecks }) {
+function targetRows(results) {
+  return [
+    row(['target', 'measured', 'result']),
+    row(['---', '---', '---']),
+    ...results.map((t) => row([t.target, t.measured, t.met ? 'met' : `**missed**: ${t.miss}`])),
+  ];
+}
+
+/** The restore-speed targets for the Node of the main run. */
+function speedTargetsSection(summaries, node) {
+  const results = speedTargets(summaries);
+  if (results.length === 0) return [];
+  return [`## Restore-speed targets (Node ${node})`, '', ...targetRows(results), ''];
+}
+
+/**
+ * The same examples measured on other Node versions (`node bench/run.js
+ * --other-node VERSION`), each in a run of its own: start, image, first
+ * requests and the restore-speed targets.
+ */
+function otherNodesSection(otherNodes) {
+  const measured = Object.values(otherNodes ?? {});
+  if (measured.length === 0) return [];
+  const lines = ['## Other Node versions', ''];
+  for (const other of measured) {
+    lines.push(
+      `### Node ${other.node}`,
+      '',
+      `Measured by \`${other.command}\` (${other.runs} interleaved runs; load average at start / end ${other.load}).`,
+      '',
+      row(['example', 'cold start', 'crac restore', 'restore / cold', 'image', 'RSS before checkpoint', 'p99 cold', 'p99 restored']),
+      row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+      ...other.summaries.map((s) =>
+        row([`\`${s.name}\``, ms(s.coldMs), ms(s.restoreMs), pct(s.restoreShareOfCold), mb(s.imageBytes), mb(s.rssBeforeCheckpoint), ms1(s.p99Cold), ms1(s.p99Restore)]),
+      ),
+      '',
+      ...targetRows(speedTargets(other.summaries)),
+      '',
+    );
+  }
+  return lines;
+}
+
+function renderReport({ command, machine, runs, requests, compileCache, durationS, summaries, imageChecks, otherNodes }) {
   const realistic = summaries.find((s) => s.name === 'realistic');
   const lines = [
     '# node-crac benchmark',
@@ -126,6 +170,7 @@ function renderReport({ command, machine, runs, requests, compileCache, duration
     lines.push('');
     for (const paragraph of detailsOfMisses(realistic, results)) lines.push(paragraph, '');
   }
+  lines.push(...speedTargetsSection(summaries, machine.node));
   lines.push(
     '## Start: time to the first HTTP 200',
     '',
@@ -162,8 +207,9 @@ function renderReport({ command, machine, runs, requests, compileCache, duration
     row(['---', '---', '---']),
     ...summaries.map((s) => row([`\`${s.name}\``, slowList(s.slowestCold), slowList(s.slowestRestore)])),
     '',
+    ...otherNodesSection(otherNodes),
   );
   return `${lines.join('\n')}\n`;
 }
 
-module.exports = { renderReport, targets, imageChecksSection, breakdownSection };
+module.exports = { renderReport, targets, imageChecksSection, breakdownSection, otherNodesSection };

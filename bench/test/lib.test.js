@@ -117,3 +117,33 @@ t.test('the report shows the measured phases per group and one by one', async (t
   t.match(report, /\| afterRestore: pool \| 70\.00 ms \|/);
   t.notMatch(reportOf({ restoreGroups: [], restorePhases: [] }), '### Where the restore time goes', 'no section for results without phases');
 });
+
+t.test('the restore-speed targets say by how much a miss is and which part of the restore is the largest', async (t) => {
+  const { speedTargets } = require('../lib/speedTargets');
+  const hello = { name: 'hello', coldMs: 120, restoreMs: 60, restoreShareOfCold: 0.5, p99Cold: 1, p99Restore: 0.8,
+    restoreGroups: [{ group: 'CRIU restore', ms: 20 }, { group: '`crac` command start', ms: 30 }] };
+  const realistic = { name: 'realistic', coldMs: 1500, restoreMs: 150, restoreShareOfCold: 0.1, p99Cold: 3, p99Restore: 4, restoreGroups: [] };
+  const results = speedTargets([hello, realistic]);
+  const by = (prefix) => results.find((r) => r.target.startsWith(prefix));
+  t.same(by('`hello`: restore to first 200').miss, '20 ms over; largest part: `crac` command start 30 ms');
+  t.same(by('`hello`: restore at most 1/3').miss, '16.7 % of the cold start over (about 20 ms); largest part: `crac` command start 30 ms');
+  t.same(by('`realistic`: restore at most 1/15').miss, '3.3 % of the cold start over (about 50 ms)');
+  t.same(by('`realistic` restores in at most 2x').miss, '30 ms over');
+  t.equal(by('`hello`: p99').met, true);
+  t.same(by('`realistic`: p99').miss, '1.00 ms worse');
+  t.same(speedTargets([{ ...hello, restoreMs: 30, restoreShareOfCold: 0.25 }]).map((r) => r.met), [true, true, true], 'only the targets its examples allow');
+});
+
+t.test('the report has the targets and the tables of other Node versions', async (t) => {
+  const { otherNodesSection } = require('../lib/report');
+  const report = reportOf();
+  t.match(report, /## Restore-speed targets \(Node v24\.9\.0\)\n\n\| target \| measured \| result \|/);
+  t.match(report, /`realistic`: restore at most 1\/15 of its cold start \| 250 ms vs 2000 ms cold: 12\.5 % \| \*\*missed\*\*: 5\.8 % of the cold start over \(about 117 ms\); largest part: CRIU restore 120 ms/);
+  t.notMatch(report, '## Other Node versions');
+  const summary = { name: 'hello', coldMs: 130, restoreMs: 90, restoreShareOfCold: 0.69, imageBytes: 40 * 2 ** 20, rssBeforeCheckpoint: 90 * 2 ** 20, p99Cold: 1.2, p99Restore: 0.9, restoreGroups: [] };
+  const section = otherNodesSection({ 'v20.20.2': { command: 'node bench/run.js --other-node 20.20.2', node: 'v20.20.2', runs: 5, load: '0.1 / 0.5', summaries: [summary] } }).join('\n');
+  t.match(section, /### Node v20\.20\.2\n\nMeasured by `node bench\/run\.js --other-node 20\.20\.2` \(5 interleaved runs; load average at start \/ end 0\.1 \/ 0\.5\)\./);
+  t.match(section, /\| `hello` \| 130 ms \| 90 ms \| 69 % \| 40\.0 MB \| 90\.0 MB \| 1\.20 ms \| 0\.90 ms \|/);
+  t.match(section, /`hello`: restore to first 200 at most 40 ms \| 90 ms \| \*\*missed\*\*: 50 ms over/);
+  t.same(otherNodesSection(undefined), []);
+});
