@@ -5,6 +5,7 @@ import { createImageDir, readCheckpointFailure, readImageState } from '../image/
 import type { ImageMeta } from '../image/imageMeta.js';
 import { checkDumpPrivilege, effectiveUid } from '../engines/criu/dumpPrivilege.js';
 import { LAUNCH_ENV } from '../launch/protocol.js';
+import { type AutoAdapter, autoAdapters } from './autoOption.js';
 import { type Command, splitAtDashDash, UsageError } from './command.js';
 import { CheckpointRun, checkpointFailed, checkpointSucceeded, printJson } from './jsonSummary.js';
 import { describeExit, type Exit, forwardSignals, launchApp, type LaunchedApp, signalGroup, stopApp } from './launchApp.js';
@@ -40,6 +41,9 @@ ${WARMUP_HELP}
   --timeout S             seconds to wait for the image (default 120)
   --no-auto               do not register the app's servers: only what the app registers
                           itself (and calls notifyReady() for, or --ready-url)
+  --auto LIBS             also register the clients of these libraries (comma-separated):
+                          pg (every Pool, through pg-crac), ioredis (every client,
+                          through redis-crac); the adapters must be installed in the app
   --pid PID               checkpoint this running process instead of starting one
   --leave-running         with --pid: keep the process running after the dump (CRIU -R)
   --json                  print a JSON summary on stdout (also on failure); the app's
@@ -81,6 +85,7 @@ async function checkpoint(argv: string[], run: CheckpointRun): Promise<number> {
       pid: { type: 'string' },
       'leave-running': { type: 'boolean', default: false },
       'no-auto': { type: 'boolean', default: false },
+      auto: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -91,7 +96,7 @@ async function checkpoint(argv: string[], run: CheckpointRun): Promise<number> {
   run.imageDir = imageDir;
   if (values.pid !== undefined) {
     if (command.length > 0) throw new UsageError('give either --pid or a command after --, not both');
-    if (values['no-auto']) throw new UsageError('--no-auto goes with a command to start (or with crac run), not --pid');
+    if (values['no-auto'] || values.auto !== undefined) throw new UsageError(`--${values.auto === undefined ? 'no-auto' : 'auto'} goes with a command to start (or with crac run), not --pid`);
     return checkpointRunning(positiveInt(values.pid, '--pid'), imageDir, values['leave-running'], timeoutMs, report);
   }
   if (command.length === 0) throw new UsageError('give the command to start after --, or --pid PID');
@@ -102,6 +107,7 @@ async function checkpoint(argv: string[], run: CheckpointRun): Promise<number> {
     warmup: warmupPlan(values),
     timeoutMs,
     autoRegister: !values['no-auto'],
+    autoAdapters: autoAdapters(values.auto, values['no-auto']),
   }, report);
 }
 
@@ -118,6 +124,7 @@ interface LaunchPlan {
   warmup: WarmupPlan;
   timeoutMs: number;
   autoRegister: boolean;
+  autoAdapters: AutoAdapter[];
 }
 
 async function launchAndCheckpoint(command: string[], imageDir: string, plan: LaunchPlan, { run, json, progress }: Report): Promise<number> {
@@ -132,6 +139,7 @@ async function launchAndCheckpoint(command: string[], imageDir: string, plan: La
     env: { [LAUNCH_ENV.engine]: 'criu', [LAUNCH_ENV.imageDir]: imageDir, [LAUNCH_ENV.awaitsReady]: '1' },
     channel: { onApp: (pid) => pid !== started && progress.say(`the app is pid ${pid}, started by ${basename(command[0]!)}`) },
     autoRegister: plan.autoRegister,
+    autoAdapters: plan.autoAdapters,
     output,
   });
   started = app.pid;

@@ -3,6 +3,7 @@ import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { LAUNCH_ENV } from '../launch/protocol.js';
 import { ioUringBlockerPath, loadBridge } from '../native/bridge.js';
+import type { AutoAdapter } from './autoOption.js';
 import { type LaunchChannel, type LaunchChannelOptions, openLaunchChannel, PRELOAD } from './launchChannel.js';
 
 /** An app started by `crac run` or `crac checkpoint`, ready to be checkpointed. */
@@ -29,6 +30,8 @@ export interface LaunchOptions {
   channel?: LaunchChannelOptions;
   /** Register every server the app listens on (false: --no-auto). */
   autoRegister: boolean;
+  /** The libraries whose clients are registered too (--auto pg,ioredis). */
+  autoAdapters?: AutoAdapter[];
   /** Where the app's output is relayed (default: our stdout and stderr). */
   output?: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
 }
@@ -65,7 +68,7 @@ export async function launchApp(command: string[], options: LaunchOptions): Prom
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, NODE_OPTIONS: nodeOptions, [LAUNCH_ENV.channel]: channel.path };
   env.LD_PRELOAD = withIoUringBlocker(process.env.LD_PRELOAD);
   if (!options.env[LAUNCH_ENV.awaitsReady]) delete env[LAUNCH_ENV.awaitsReady];
-  if (options.autoRegister) env[LAUNCH_ENV.autoRegister] = 'servers';
+  if (options.autoRegister) env[LAUNCH_ENV.autoRegister] = ['servers', ...(options.autoAdapters ?? [])].join(',');
   else delete env[LAUNCH_ENV.autoRegister];
 
   let child: ChildProcess;

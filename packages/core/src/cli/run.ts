@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
 import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
+import { type AutoAdapter, autoAdapters } from './autoOption.js';
 import { type Command, say, splitAtDashDash, UsageError } from './command.js';
 import { forwardSignals, launchApp, type LaunchedApp, signalGroup } from './launchApp.js';
 import { LAUNCH_ENV, type ControlAnswer, type TriggerRequest } from '../launch/protocol.js';
 
-const help = `Usage: crac run [--image DIR] [--no-auto] -- <command...>
+const help = `Usage: crac run [--image DIR] [--no-auto | --auto pg,ioredis] -- <command...>
 
 Starts <command> ready to be checkpointed later: CRAC_ENGINE=criu, the launch
 channel that "crac checkpoint --pid PID --image DIR" triggers the checkpoint
@@ -22,6 +23,9 @@ Options:
   --image DIR      default image directory (CRAC_CHECKPOINT_TO), for checkpoints the
                    app takes itself
   --no-auto        do not register the app's servers: only what the app registers itself
+  --auto LIBS      also register the clients of these libraries (comma-separated): pg
+                   (every Pool, through pg-crac), ioredis (every client, through
+                   redis-crac); the adapters must be installed in the app
   -h, --help       this text`;
 
 export const runCommand: Command = {
@@ -29,9 +33,13 @@ export const runCommand: Command = {
   help,
   async run(argv) {
     const { options, command } = splitAtDashDash(argv);
-    const { values } = parseArgs({ args: options, options: { image: { type: 'string' }, 'no-auto': { type: 'boolean', default: false } } });
+    const { values } = parseArgs({
+      args: options,
+      options: { image: { type: 'string' }, 'no-auto': { type: 'boolean', default: false }, auto: { type: 'string' } },
+    });
+    const adapters = autoAdapters(values.auto, values['no-auto']);
     if (command.length === 0) throw new UsageError('give the command to start after --');
-    return runApp(command, values.image ? { [LAUNCH_ENV.imageDir]: resolve(values.image) } : {}, { autoRegister: !values['no-auto'] });
+    return runApp(command, values.image ? { [LAUNCH_ENV.imageDir]: resolve(values.image) } : {}, { autoRegister: !values['no-auto'], autoAdapters: adapters });
   },
 };
 
@@ -39,6 +47,8 @@ export const runCommand: Command = {
 export interface RunOptions {
   /** Register every server the app listens on (default true; `--no-auto` turns it off). */
   autoRegister?: boolean;
+  /** The libraries whose clients are registered too (`--auto`). */
+  autoAdapters?: AutoAdapter[];
   /** The app reports readiness over the launch channel (notifyReady() returns true), as under `crac checkpoint`. */
   awaitsReady?: boolean;
   whileRunning?: (app: LaunchedApp) => Promise<void>;
@@ -54,6 +64,7 @@ export async function runApp(command: string[], env: Record<string, string>, opt
       onControl: async (pid, request) => (app ? triggerFor(app, pid, request) : { kind: 'refused', reason: 'the app is not started yet' }),
     },
     autoRegister: options.autoRegister ?? true,
+    autoAdapters: options.autoAdapters,
   });
   say(`started ${command.join(' ')} (pid ${app.pid}); checkpoint it with: crac checkpoint --pid ${app.pid} --image DIR`);
   const signals = forwardSignals(app);

@@ -3,6 +3,8 @@
  * `crac checkpoint -- cmd` into every Node process they start, even one that
  * does not import node-crac itself: one line per feature.
  */
+import { installAutoIoredis } from '../auto/ioredisClients.js';
+import { installAutoPg } from '../auto/pgPools.js';
 import { installAutoRegistration } from '../http/autoRegister.js';
 import { connectToLauncher } from './channel.js';
 import { claimAppOnListen } from './listenClaim.js';
@@ -12,4 +14,7 @@ import { answerLauncherTriggers } from './trigger.js';
 answerLauncherTriggers();
 connectToLauncher();
 claimAppOnListen();
-if (process.env[LAUNCH_ENV.autoRegister] === 'servers') installAutoRegistration();
+const auto = new Set((process.env[LAUNCH_ENV.autoRegister] ?? '').split(','));
+if (auto.has('servers')) installAutoRegistration();
+if (auto.has('pg')) installAutoPg();
+if (auto.has('ioredis')) installAutoIoredis();

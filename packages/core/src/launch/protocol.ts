@@ -24,7 +24,11 @@ export const LAUNCH_ENV = {
   channel: 'CRAC_LAUNCH_SOCKET',
   /** '1': the launcher waits for notifyReady() and takes the checkpoint itself (`crac checkpoint`, not `crac run`). */
   awaitsReady: 'CRAC_AWAITS_READY',
-  /** 'servers': the preload registers every server the app listens on (`--no-auto` leaves it unset). */
+  /**
+   * What the preload registers, comma-separated: 'servers' (every server the
+   * app listens on; `--no-auto` leaves the variable unset), and with `--auto`
+   * 'pg' (pg pools, through pg-crac) and 'ioredis' (clients, through redis-crac).
+   */
   autoRegister: 'CRAC_AUTO',
 } as const;
 
