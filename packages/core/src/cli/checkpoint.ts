@@ -7,6 +7,7 @@ import { checkDumpPrivilege, effectiveUid } from '../engines/criu/dumpPrivilege.
 import { LAUNCH_ENV } from '../launch/protocol.js';
 import { type Command, splitAtDashDash, UsageError } from './command.js';
 import { CheckpointRun, checkpointFailed, checkpointSucceeded, printJson } from './jsonSummary.js';
+import { type HeldListener, holdListener } from './heldListener.js';
 import { describeExit, type Exit, forwardSignals, launchApp, type LaunchedApp, signalGroup, stopApp } from './launchApp.js';
 import { findTriggerTarget, sendTrigger } from './launchChannel.js';
 import { positiveInt, seconds } from './optionValues.js';
@@ -16,7 +17,7 @@ import { describeCheckpointProgress, describeWarmupProgress } from './progressSt
 import { describeWarmup, WARMUP_HELP, WARMUP_OPTIONS, waitForUrl, warmUp, type WarmupPlan, warmupPlan, type WarmupReport, WarmupStatusError } from './warmup.js';
 
 const help = `Usage:
-  crac checkpoint --image DIR [options] -- <command...>
+  crac checkpoint --image DIR [--listen [HOST:]PORT] [options] -- <command...>
   crac checkpoint --pid PID --image DIR [--leave-running]
 
 Starts <command> ready to be checkpointed (CRAC_ENGINE=criu, CRAC_CHECKPOINT_TO=DIR,
@@ -40,6 +41,10 @@ ${WARMUP_HELP}
   --timeout S             seconds to wait for the image (default 120)
   --no-auto               do not register the app's servers: only what the app registers
                           itself (and calls notifyReady() for, or --ready-url)
+  --listen [HOST:]PORT    listen on PORT (HOST: a numeric address, default 0.0.0.0) before
+                          the app starts and hand the socket to it (PORT, HOST, CRAC_LISTEN):
+                          connections during the dump wait instead of being refused, as
+                          with crac run --listen; see docs/listen.md
   --pid PID               checkpoint this running process instead of starting one
   --leave-running         with --pid: keep the process running after the dump (CRIU -R)
   --json                  print a JSON summary on stdout (also on failure); the app's
@@ -81,6 +86,7 @@ async function checkpoint(argv: string[], run: CheckpointRun): Promise<number> {
       pid: { type: 'string' },
       'leave-running': { type: 'boolean', default: false },
       'no-auto': { type: 'boolean', default: false },
+      listen: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -92,17 +98,25 @@ async function checkpoint(argv: string[], run: CheckpointRun): Promise<number> {
   if (values.pid !== undefined) {
     if (command.length > 0) throw new UsageError('give either --pid or a command after --, not both');
     if (values['no-auto']) throw new UsageError('--no-auto goes with a command to start (or with crac run), not --pid');
+    if (values.listen !== undefined) throw new UsageError('--listen goes with a command to start, not --pid: the launcher of that process (crac run --listen) holds its port');
     return checkpointRunning(positiveInt(values.pid, '--pid'), imageDir, values['leave-running'], timeoutMs, report);
   }
   if (command.length === 0) throw new UsageError('give the command to start after --, or --pid PID');
   if (values['leave-running']) throw new UsageError('--leave-running goes with --pid');
-  return launchAndCheckpoint(command, imageDir, {
+  const plan = {
     readyUrl: values['ready-url'],
     readyTimeoutMs: seconds(values['ready-timeout'], '--ready-timeout'),
     warmup: warmupPlan(values),
     timeoutMs,
     autoRegister: !values['no-auto'],
-  }, report);
+  };
+  const listener = holdListener(values.listen, false);
+  try {
+    if (listener) report.progress.say(`holding ${listener.host}:${listener.port} for the app (${listener.origin})`);
+    return await launchAndCheckpoint(command, imageDir, { ...plan, listener }, report);
+  } finally {
+    listener?.close();
+  }
 }
 
 /** How a checkpoint reports: its record for the summary, --json, and the progress line. */
@@ -118,6 +132,7 @@ interface LaunchPlan {
   warmup: WarmupPlan;
   timeoutMs: number;
   autoRegister: boolean;
+  listener: HeldListener | undefined;
 }
 
 async function launchAndCheckpoint(command: string[], imageDir: string, plan: LaunchPlan, { run, json, progress }: Report): Promise<number> {
@@ -132,6 +147,7 @@ async function launchAndCheckpoint(command: string[], imageDir: string, plan: La
     env: { [LAUNCH_ENV.engine]: 'criu', [LAUNCH_ENV.imageDir]: imageDir, [LAUNCH_ENV.awaitsReady]: '1' },
     channel: { onApp: (pid) => pid !== started && progress.say(`the app is pid ${pid}, started by ${basename(command[0]!)}`) },
     autoRegister: plan.autoRegister,
+    listener: plan.listener,
     output,
   });
   started = app.pid;

@@ -2,10 +2,11 @@ import { resolve } from 'node:path';
 import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type Command, say, splitAtDashDash, UsageError } from './command.js';
+import { type HeldListener, holdListener } from './heldListener.js';
 import { forwardSignals, launchApp, type LaunchedApp, signalGroup } from './launchApp.js';
 import { LAUNCH_ENV, type ControlAnswer, type TriggerRequest } from '../launch/protocol.js';
 
-const help = `Usage: crac run [--image DIR] [--no-auto] -- <command...>
+const help = `Usage: crac run [--image DIR] [--no-auto] [--listen [HOST:]PORT] -- <command...>
 
 Starts <command> ready to be checkpointed later: CRAC_ENGINE=criu, the launch
 channel that "crac checkpoint --pid PID --image DIR" triggers the checkpoint
@@ -22,6 +23,12 @@ Options:
   --image DIR      default image directory (CRAC_CHECKPOINT_TO), for checkpoints the
                    app takes itself
   --no-auto        do not register the app's servers: only what the app registers itself
+  --listen [HOST:]PORT  listen on PORT (HOST: a numeric address, default 0.0.0.0) before the
+                   app starts, and keep that socket while this command runs: the app gets
+                   PORT (and HOST) and listens on it through a duplicate, so connections
+                   that arrive during a checkpoint wait instead of being refused; see
+                   docs/listen.md. Under systemd socket activation (LISTEN_FDS) the socket
+                   systemd passes is used the same way
   -h, --help       this text`;
 
 export const runCommand: Command = {
@@ -29,9 +36,15 @@ export const runCommand: Command = {
   help,
   async run(argv) {
     const { options, command } = splitAtDashDash(argv);
-    const { values } = parseArgs({ args: options, options: { image: { type: 'string' }, 'no-auto': { type: 'boolean', default: false } } });
+    const { values } = parseArgs({ args: options, options: { image: { type: 'string' }, 'no-auto': { type: 'boolean', default: false }, listen: { type: 'string' } } });
     if (command.length === 0) throw new UsageError('give the command to start after --');
-    return runApp(command, values.image ? { [LAUNCH_ENV.imageDir]: resolve(values.image) } : {}, { autoRegister: !values['no-auto'] });
+    const listener = holdListener(values.listen, false);
+    try {
+      if (listener) say(`holding ${listener.host}:${listener.port} for the app (${listener.origin})`);
+      return await runApp(command, values.image ? { [LAUNCH_ENV.imageDir]: resolve(values.image) } : {}, { autoRegister: !values['no-auto'], listener });
+    } finally {
+      listener?.close();
+    }
   },
 };
 
@@ -41,6 +54,8 @@ export interface RunOptions {
   autoRegister?: boolean;
   /** The app reports readiness over the launch channel (notifyReady() returns true), as under `crac checkpoint`. */
   awaitsReady?: boolean;
+  /** The socket the launcher holds for the app (its caller closes it). */
+  listener?: HeldListener;
   whileRunning?: (app: LaunchedApp) => Promise<void>;
 }
 
@@ -54,6 +69,7 @@ export async function runApp(command: string[], env: Record<string, string>, opt
       onControl: async (pid, request) => (app ? triggerFor(app, pid, request) : { kind: 'refused', reason: 'the app is not started yet' }),
     },
     autoRegister: options.autoRegister ?? true,
+    listener: options.listener,
   });
   say(`started ${command.join(' ')} (pid ${app.pid}); checkpoint it with: crac checkpoint --pid ${app.pid} --image DIR`);
   const signals = forwardSignals(app);

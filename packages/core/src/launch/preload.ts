@@ -4,6 +4,7 @@
  * does not import node-crac itself: one line per feature.
  */
 import { installAutoRegistration } from '../http/autoRegister.js';
+import { listenOnHandedSocket } from '../http/handedListenPatch.js';
 import { connectToLauncher } from './channel.js';
 import { claimAppOnListen } from './listenClaim.js';
 import { LAUNCH_ENV } from './protocol.js';
@@ -12,4 +13,6 @@ import { answerLauncherTriggers } from './trigger.js';
 answerLauncherTriggers();
 connectToLauncher();
 claimAppOnListen();
+// Before the automatic registration: its listen patch calls through this one.
+if (process.env[LAUNCH_ENV.listen]) listenOnHandedSocket();
 if (process.env[LAUNCH_ENV.autoRegister] === 'servers') installAutoRegistration();
