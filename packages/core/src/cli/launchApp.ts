@@ -69,6 +69,8 @@ export async function launchApp(command: string[], options: LaunchOptions): Prom
   const env: NodeJS.ProcessEnv = { ...process.env, ...handOver, ...options.env, NODE_OPTIONS: nodeOptions, [LAUNCH_ENV.channel]: channel.path };
   env.LD_PRELOAD = withIoUringBlocker(process.env.LD_PRELOAD);
   if (!options.env[LAUNCH_ENV.awaitsReady]) delete env[LAUNCH_ENV.awaitsReady];
+  // One inherited from elsewhere names another launcher's socket: never the app's.
+  if (!options.listener) delete env[LAUNCH_ENV.listen];
   if (options.autoRegister) env[LAUNCH_ENV.autoRegister] = 'servers';
   else delete env[LAUNCH_ENV.autoRegister];
 
