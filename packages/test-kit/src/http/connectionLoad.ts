@@ -13,6 +13,8 @@ export interface ConnectionLoadOptions {
 /** One request of the load: when it was sent and how it ended. */
 export interface ConnectionOutcome {
   sentAt: number;
+  /** When it ended (answered or failed). */
+  endedAt?: number;
   /** 'answered' (HTTP 200), 'refused' (ECONNREFUSED), 'reset' (ECONNRESET, EPIPE, a socket hang up), or another error code. */
   outcome: string;
   /** The answer's body, parsed as JSON, when answered. */
@@ -51,7 +53,11 @@ export function startConnectionLoad(options: ConnectionLoadOptions): ConnectionL
     const outcome: ConnectionOutcome = { sentAt: Date.now(), outcome: 'pending' };
     outcomes.push(outcome);
     pending.push(
-      new Promise<void>((done) => {
+      new Promise<void>((resolveOne) => {
+        const done = (): void => {
+          outcome.endedAt = Date.now();
+          resolveOne();
+        };
         const req = request({ host: '127.0.0.1', port: options.port, path: '/', agent: false, headers: { connection: 'close' }, timeout: options.timeoutMs ?? 30_000 }, (res) => {
           let text = '';
           res.setEncoding('utf8');
