@@ -1,5 +1,7 @@
 import t, { type Test } from 'tap';
-import { closeSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { once } from 'node:events';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import {
   type ConnectionLoadResult,
@@ -18,7 +20,9 @@ import {
   stopServing,
   tempDir,
 } from '@node-crac/test-kit';
+import { processStartTime } from '../../src/http/handedListener.js';
 import { loadBridge } from '../../src/native/bridge.js';
+import { RESTORE_FAILED_EXIT_CODE } from '../../src/resumed/restoreFailure.js';
 
 // The launchers own the port (--listen): connections that arrive while the app
 // is frozen by a checkpoint, or before a restored copy listens, wait in the
@@ -26,6 +30,7 @@ import { loadBridge } from '../../src/native/bridge.js';
 // connection every INTERVAL_MS to 127.0.0.1, at most LIMIT in all.
 
 const APP = resolve(__dirname, '../fixtures/listenApp.js');
+const PRELOAD = resolve(__dirname, '../../dist/launch/preload.js');
 const LIMIT_MS = 60_000;
 const INTERVAL_MS = 4;
 const LIMIT = 3000;
@@ -155,4 +160,154 @@ t.test('systemd socket activation: crac run takes the listening socket on fd 3, 
   t.equal(code, 0, 'checkpointed with --leave-running');
   t.equal(result.refused + result.reset, 0, `none refused or reset: ${summary(result)}`);
   t.equal(result.answered, result.sent, 'every request answered');
+});
+
+const MIGRATE_REQ = '/proc/sys/net/ipv4/tcp_migrate_req';
+
+/** Sets net.ipv4.tcp_migrate_req for this test only: the value it had comes back at teardown. */
+function setMigrateReq(t: Test, value: '0' | '1'): void {
+  const before = readFileSync(MIGRATE_REQ, 'utf8').trim();
+  writeFileSync(MIGRATE_REQ, value);
+  t.teardown(() => writeFileSync(MIGRATE_REQ, before));
+}
+
+/** `crac restore --listen 127.0.0.1:port --reuse-port` of `imageDir` as copy `name`, answering. */
+async function restoreReusing(t: Test, imageDir: string, port: number, name: string): Promise<Started> {
+  const restorer = startCrac(t, ['restore', imageDir, '--listen', `127.0.0.1:${port}`, '--reuse-port', '--env', `COPY=${name}`]);
+  t.teardown(() => stopServing(t, restorer, port));
+  await restorer.waitFor(/holding 127\.0\.0\.1:\d+ for the restored app/);
+  return restorer;
+}
+
+/** Waits until a new connection to `port` is answered by copy `name` (the kernel spreads them over the reuseport sockets). */
+async function answeredBy(port: number, name: string): Promise<void> {
+  const deadline = Date.now() + LIMIT_MS;
+  while ((await getJson(port).catch(() => ({}) as Record<string, unknown>)).copy !== name) {
+    if (Date.now() > deadline) throw new Error(`copy ${name} did not answer on ${port} within ${LIMIT_MS} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+t.test('--reuse-port: a new copy takes the port over from a running one, which then ends, with no refused connection', async (t) => {
+  if (!criuUsable(t)) return;
+  const token = newToken(t);
+  const imageDir = await checkpointListening(t, token);
+  for (const migrate of ['1', '0'] as const) {
+    await t.test(`net.ipv4.tcp_migrate_req=${migrate}`, async (t) => {
+      setMigrateReq(t, migrate);
+      const port = await freePort();
+      const old = await restoreReusing(t, imageDir, port, 'old');
+      t.match(old.output(), migrate === '0' ? /note: net\.ipv4\.tcp_migrate_req is 0: .* reset/ : /^(?![\s\S]*tcp_migrate_req)/, 'the restorer says whether queued connections would be reset');
+      await answeredBy(port, 'old');
+      let replacement: Started | undefined;
+      const { result } = await loadDuring(port, async () => {
+        replacement = await restoreReusing(t, imageDir, port, 'new');
+        await answeredBy(port, 'new');
+        old.child.kill('SIGTERM'); // forwarded to the old copy, which stops accepting and ends
+        t.equal((await old.exited).code, 0, 'the old copy ended on SIGTERM');
+      });
+      t.comment(`replacement with tcp_migrate_req=${migrate}: ${summary(result)}`);
+      t.equal(result.refused, 0, `none refused: ${summary(result)}`);
+      const answering = new Set(result.outcomes.filter((o) => o.outcome === 'answered').map((o) => o.body?.copy));
+      t.same([...answering].sort(), ['new', 'old'], 'both copies answered during the replacement');
+      t.equal(result.outcomes.at(-1)?.body?.copy, 'new', 'the new copy answers at the end');
+      if (migrate === '1') {
+        t.equal(result.reset, 0, 'none reset: what was queued in the old socket moved to the new one');
+        t.equal(result.answered, result.sent, 'every request answered');
+      }
+      await stopServing(t, replacement!, port);
+    });
+  }
+  t.same(await leftOver(token), [], 'no copy left');
+});
+
+t.test('failures: a port in use, a systemd fd that is no listening TCP socket, --listen with LISTEN_FDS', async (t) => {
+  const token = newToken(t);
+  const port = await freePort();
+  const holder = createServer().listen(port, '127.0.0.1');
+  await once(holder, 'listening');
+  t.teardown(() => void holder.close());
+  const run = await runCrac(t, ['run', '--listen', `127.0.0.1:${port}`, '--', process.execPath, APP, token]);
+  t.equal(run.code, 1, 'crac run fails');
+  t.match(run.output, `--listen 127.0.0.1:${port}: port ${port} is in use (127.0.0.1:${port}, EADDRINUSE): nothing was started`);
+  t.notMatch(run.output, /started .* \(pid/, 'the app was not started');
+
+  const file = openSync('/dev/null', 'r');
+  let activated: Started;
+  try {
+    activated = startActivated(t, file, ['run', '--', process.execPath, APP, token]);
+  } finally {
+    closeSync(file);
+  }
+  t.equal((await activated.exited).code, 1, 'a LISTEN_FDS fd 3 that is no socket is refused');
+  t.match(activated.output(), /systemd socket activation: fd 3 is no socket: crac needs a listening TCP socket/);
+
+  const fd = loadBridge().listenTcp('127.0.0.1', await freePort(), 16, false);
+  let both: Started;
+  try {
+    both = startActivated(t, fd, ['run', '--listen', String(await freePort()), '--', process.execPath, APP, token]);
+  } finally {
+    closeSync(fd);
+  }
+  t.equal((await both.exited).code, 2, '--listen with LISTEN_FDS is a usage error');
+  t.match(both.output(), /--listen and systemd socket activation \(LISTEN_FDS\) both give a socket/);
+  t.same(await leftOver(token), [], 'no app was started');
+});
+
+t.test('failures: a restore whose port is in use, or whose CRAC_LISTEN names no right socket, leaves no process', async (t) => {
+  if (!criuUsable(t)) return;
+  const token = newToken(t);
+  const imageDir = await checkpointListening(t, token);
+  const port = await freePort();
+  const holder = createServer().listen(port, '127.0.0.1');
+  await once(holder, 'listening');
+  t.teardown(() => void holder.close());
+  const inUse = await runCrac(t, ['restore', imageDir, '--listen', `127.0.0.1:${port}`], {}, LIMIT_MS);
+  t.equal(inUse.code, 1);
+  t.match(inUse.output, `port ${port} is in use`);
+  t.same(await leftOver(token), [], 'nothing was restored');
+
+  // Without --listen, PID 1 of the copy's namespace (CRIU, then the waiter) holds no fd 5, and its fd 4 is CRIU's log.
+  const free = await freePort();
+  for (const [fd, why] of [[5, 'pid 1 has no fd 5'], [4, 'is no socket, not a TCP socket listening on']] as const) {
+    const restore = await runCrac(t, ['restore', imageDir, '--env', `PORT=${free}`, '--env', `CRAC_LISTEN=1::${fd}:127.0.0.1:${free}`], {}, LIMIT_MS);
+    t.equal(restore.code, RESTORE_FAILED_EXIT_CODE, `fd ${fd}: the restore fails`);
+    t.match(restore.output, why, 'saying what the named descriptor is');
+    t.same(await leftOver(token), [], 'and no copy is left');
+  }
+});
+
+t.test('a stale CRAC_LISTEN is refused with a clear message: a dead pid, another start time, a socket on another port', async (t) => {
+  const token = newToken(t);
+  const port = await freePort();
+  const other = loadBridge().listenTcp('127.0.0.1', await freePort(), 16, false);
+  t.teardown(() => closeSync(other));
+  const dead = startNode(t, process.execPath, ['-e', '']);
+  await dead.exited;
+  const me = processStartTime(process.pid)!;
+  const cases: [string, RegExp][] = [
+    [`${dead.child.pid}:1:${other}:127.0.0.1:${port}`, new RegExp(`pid ${dead.child.pid} is gone \\(its launcher ended\\)`)],
+    [`${process.pid}:1:${other}:127.0.0.1:${port}`, new RegExp(`pid ${process.pid} started at ${me}, not at 1 \\(the pid was reused\\)`)],
+    [`${process.pid}:${me}:${other}:127.0.0.1:${port}`, /is a listening TCP socket on 127\.0\.0\.1:\d+, not a TCP socket listening on 127\.0\.0\.1:\d+: it is not used/],
+  ];
+  for (const [value, message] of cases) {
+    const app = startNode(t, process.execPath, ['--require', PRELOAD, APP, token], { PORT: String(port), CRAC_LISTEN: value });
+    t.equal((await app.exited).code, 3, `${value}: the app's listen fails`);
+    t.match(app.output(), message);
+  }
+});
+
+t.test('an app that listens on a port of its own as well keeps it: only the held port is handed over', async (t) => {
+  if (!criuUsable(t)) return;
+  const token = newToken(t);
+  const port = await freePort();
+  const extra = await freePort();
+  const { running, pid } = await runApp(t, token, port, true, { EXTRA_PORT: String(extra), LISTEN_FORM: 'options' });
+  await running.waitFor(/extra listening/);
+  t.same(await getJson(extra), { pid, copy: null, port: extra }, 'its own port answers');
+  const imageDir = join(tempDir(t, 'crac-listen-'), 'image');
+  const checkpoint = await runCrac(t, ['checkpoint', '--pid', String(pid), '--image', imageDir, '--leave-running'], {}, LIMIT_MS);
+  t.equal(checkpoint.code, 0, checkpoint.output);
+  t.same(await getJson(extra), { pid, copy: null, port: extra }, 'and listens again after the checkpoint, bound by the app itself');
+  t.same(await getJson(port), { pid, copy: null, port }, 'as does the held port');
 });
