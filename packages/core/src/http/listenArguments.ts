@@ -10,10 +10,18 @@ export interface TcpListenCall {
 }
 
 /**
+ * listen() options that ask for something else than a plain TCP bind on a
+ * port: a path, a descriptor, a handle, or bind flags the handed socket may
+ * not have. Every other option (exclusive, readableAll, keys Node ignores
+ * such as Fastify's cb) leaves the bind as it is.
+ */
+const OTHER_BINDINGS = ['path', 'fd', 'handle', '_handle', 'ipv6Only', 'reusePort'];
+
+/**
  * Reads the common forms of Server#listen: (port[, host][, backlog][, cb]) and
  * (options[, cb]) with port, host, backlog, signal. undefined for every other
- * form (a path, a pipe name, a handle, an fd, or options it does not know:
- * exclusive, ipv6Only, reusePort), which is then left to Node as it is.
+ * form (a path, a pipe name, a handle, an fd, ipv6Only or reusePort), which
+ * is then left to Node as it is.
  */
 export function tcpListenCall(args: readonly unknown[]): TcpListenCall | undefined {
   const last = args[args.length - 1];
@@ -23,8 +31,7 @@ export function tcpListenCall(args: readonly unknown[]): TcpListenCall | undefin
   if (first !== null && typeof first === 'object') {
     if (rest.length > 1) return undefined;
     const options = first as Record<string, unknown>;
-    const known = new Set(['port', 'host', 'backlog', 'signal']);
-    if (Object.keys(options).some((key) => !known.has(key) && options[key] !== undefined)) return undefined;
+    if (OTHER_BINDINGS.some((key) => options[key] !== undefined && options[key] !== false)) return undefined;
     const port = portOf(options.port);
     const host = options.host;
     const backlog = options.backlog;

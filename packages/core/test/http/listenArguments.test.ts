@@ -13,6 +13,7 @@ t.test('the common forms of listen() for a TCP port are read', async (t) => {
   const signal = new AbortController().signal;
   t.match(tcpListenCall([{ port: '3000', signal }]), { port: 3000, signal });
   t.match(tcpListenCall([0]), { port: 0 }, 'any port: the caller tells it apart');
+  t.match(tcpListenCall([{ port: 3000, host: '127.0.0.1', cb, exclusive: false, ipv6Only: false }]), { port: 3000, host: '127.0.0.1' }, "options Node ignores for a TCP bind (Fastify's cb) change nothing");
 });
 
 t.test('every other form is left alone', async (t) => {
@@ -24,7 +25,7 @@ t.test('every other form is left alone', async (t) => {
     [{ path: '/tmp/app.sock' }],
     [{ fd: 3 }],
     [{ handle: {} }],
-    [{ port: 3000, exclusive: true }],
+    [{ port: 3000, ipv6Only: true }],
     [{ port: 3000, reusePort: true }],
     [{ port: 3000, host: 7 }],
     [{ port: 3000, backlog: '5' }],
