@@ -50,14 +50,15 @@ export interface HeldListener {
  * Binds `--listen` before anything is started, or takes the socket systemd
  * handed over (LISTEN_PID is this process and LISTEN_FDS >= 1: fd 3);
  * undefined when neither. Both at once is a usage error. A port in use throws
- * an Error naming the port and the fix.
+ * an Error naming the port and the fix. `firstFd` is where systemd puts the
+ * socket (3): a parameter only so that a test need not own its fd 3.
  */
-export function holdListener(listen: string | undefined, reusePort: boolean, env: NodeJS.ProcessEnv = process.env): HeldListener | undefined {
+export function holdListener(listen: string | undefined, reusePort: boolean, env: NodeJS.ProcessEnv = process.env, firstFd = SD_LISTEN_FDS_START): HeldListener | undefined {
   const activated = env.LISTEN_PID === String(process.pid) && Number(env.LISTEN_FDS) >= 1;
   if (activated && listen !== undefined) {
     throw new UsageError('--listen and systemd socket activation (LISTEN_FDS) both give a socket: drop --listen, or ListenStream= from the unit');
   }
-  if (activated) return adoptActivated(env);
+  if (activated) return adoptActivated(env, firstFd);
   if (listen === undefined) return undefined;
   const option = parseListenOption(listen);
   const host = option.host ?? '0.0.0.0';
@@ -80,26 +81,26 @@ export function holdListener(listen: string | undefined, reusePort: boolean, env
   return held(fd, found.address!, found.port!, option.host !== undefined, `--listen ${listen}`);
 }
 
-/** The socket systemd passed as fd 3, checked, moved to a close-on-exec descriptor so that the app does not inherit it. */
-function adoptActivated(env: NodeJS.ProcessEnv): HeldListener {
+/** The socket systemd passed (fd 3), checked, moved to a close-on-exec descriptor so that the app does not inherit it. */
+function adoptActivated(env: NodeJS.ProcessEnv, first: number): HeldListener {
   const bridge = loadBridge();
   let found: SocketDescription;
   try {
-    found = bridge.describeSocket(SD_LISTEN_FDS_START);
+    found = bridge.describeSocket(first);
   } catch (error) {
-    throw new Error(`systemd socket activation: LISTEN_FDS=${env.LISTEN_FDS} but fd 3 is not open (${(error as Error).message}); check the unit's .socket`, { cause: error });
+    throw new Error(`systemd socket activation: LISTEN_FDS=${env.LISTEN_FDS} but fd ${first} is not open (${(error as Error).message}); check the unit's .socket`, { cause: error });
   }
   if (!found.socket || !found.tcp || !found.listening) {
     const what = !found.socket ? 'no socket' : !found.tcp ? `a ${found.family} socket, not TCP` : 'a TCP socket that is not listening';
-    throw new Error(`systemd socket activation: fd 3 is ${what}: crac needs a listening TCP socket (ListenStream=PORT or HOST:PORT in the .socket unit, one socket)`);
+    throw new Error(`systemd socket activation: fd ${first} is ${what}: crac needs a listening TCP socket (ListenStream=PORT or HOST:PORT in the .socket unit, one socket)`);
   }
-  const fd = bridge.takeDescriptor(process.pid, SD_LISTEN_FDS_START);
-  closeSync(SD_LISTEN_FDS_START);
+  const fd = bridge.takeDescriptor(process.pid, first);
+  closeSync(first);
   // Not for the app: it gets the socket through CRAC_LISTEN, and would take LISTEN_FDS as meant for itself.
   delete env.LISTEN_PID;
   delete env.LISTEN_FDS;
   delete env.LISTEN_FDNAMES;
-  return held(fd, found.address!, found.port!, false, 'systemd socket activation (fd 3)');
+  return held(fd, found.address!, found.port!, false, `systemd socket activation (fd ${first})`);
 }
 
 function held(fd: number, host: string, port: number, hostNamed: boolean, origin: string): HeldListener {

@@ -1,7 +1,11 @@
+import { once } from 'node:events';
+import { closeSync, openSync } from 'node:fs';
+import { createServer } from 'node:net';
 import t from 'tap';
 import { freePort, tryConnect } from '@node-crac/test-kit';
 import { holdListener, listenerEnv, parseListenOption, reusePortNote } from '../../src/cli/heldListener.js';
 import { processStartTime } from '../../src/http/handedListener.js';
+import { loadBridge } from '../../src/native/bridge.js';
 
 t.test('--listen takes PORT, HOST:PORT and [IPv6]:PORT with a numeric host', async (t) => {
   t.same(parseListenOption('3000'), { host: undefined, port: 3000 });
@@ -41,6 +45,29 @@ t.test('socket activation meant for another process is not ours; with --listen i
   });
 });
 
+t.test('a socket systemd passes is checked, moved to a close-on-exec descriptor, and LISTEN_* are not passed on', async (t) => {
+  const bridge = loadBridge();
+  const port = await freePort();
+  const passed = bridge.listenTcp('127.0.0.1', port, 16, false);
+  const env: NodeJS.ProcessEnv = { LISTEN_PID: String(process.pid), LISTEN_FDS: '1', LISTEN_FDNAMES: 'app.socket' };
+  const held = holdListener(undefined, false, env, passed)!;
+  t.teardown(() => held.close());
+  t.match(held, { host: '127.0.0.1', port, hostNamed: false, origin: `systemd socket activation (fd ${passed})` });
+  t.throws(() => bridge.describeSocket(passed), { code: 'EBADF' }, 'the passed descriptor is closed');
+  t.same(env, {}, 'LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES are gone');
+  t.equal(await tryConnect(port), 'connected');
+
+  const activated = { LISTEN_PID: String(process.pid), LISTEN_FDS: '1' };
+  const file = openSync('/dev/null', 'r');
+  t.throws(() => holdListener(undefined, false, { ...activated }, file), { message: `systemd socket activation: fd ${file} is no socket: crac needs a listening TCP socket (ListenStream=PORT or HOST:PORT in the .socket unit, one socket)` });
+  closeSync(file);
+  t.throws(() => holdListener(undefined, false, { ...activated }, 9999), { message: /LISTEN_FDS=1 but fd 9999 is not open .*check the unit's \.socket/ });
+  const unix = createServer().listen(`\0node-crac-held-${process.pid}`);
+  await once(unix, 'listening');
+  t.teardown(() => void unix.close());
+  t.throws(() => holdListener(undefined, false, { ...activated }, (unix as unknown as { _handle: { fd: number } })._handle.fd), { message: /is a unix socket, not TCP/ });
+});
+
 t.test('listenerEnv hands the socket over with PORT (and HOST when named), and refuses a PORT or HOST that would not use it', async (t) => {
   const port = await freePort();
   const held = holdListener(`127.0.0.1:${port}`, false, {})!;
@@ -65,4 +92,6 @@ t.test('reusePortNote says when queued connections of a closing reuseport socket
   t.match(reusePortNote(() => {
     throw new Error('ENOENT');
   }), /cannot be read \(a kernel before 5\.14\?\)/);
+  const here = reusePortNote(); // this machine's own setting
+  t.ok(here === undefined || /tcp_migrate_req/.test(here));
 });
