@@ -10,6 +10,7 @@ import {
   freePort,
   getJson,
   leftOver,
+  listeningInode,
   newToken,
   runCrac,
   type Started,
@@ -160,6 +161,38 @@ t.test('systemd socket activation: crac run takes the listening socket on fd 3, 
   t.equal(code, 0, 'checkpointed with --leave-running');
   t.equal(result.refused + result.reset, 0, `none refused or reset: ${summary(result)}`);
   t.equal(result.answered, result.sent, 'every request answered');
+  if (code !== 0) return;
+
+  const copyPort = await freePort();
+  const socket = loadBridge().listenTcp('127.0.0.1', copyPort, 511, false);
+  let restorer: Started;
+  try {
+    restorer = startActivated(t, socket, ['restore', imageDir]);
+  } finally {
+    closeSync(socket);
+  }
+  t.teardown(() => stopServing(t, restorer, copyPort));
+  t.equal(JSON.parse((await firstAnswer(copyPort, restorer)).body).port, copyPort, 'crac restore hands the socket systemd passed to the copy');
+});
+
+t.test('with --no-auto the app\'s own first listen on the held port takes the launcher\'s socket too', async (t) => {
+  const token = newToken(t);
+  const port = await freePort();
+  const running = startCrac(t, ['run', '--no-auto', '--listen', `127.0.0.1:${port}`, '--', process.execPath, APP, token], { LISTEN_FORM: 'backlog' });
+  t.teardown(() => stopServing(t, running, port));
+  const launcher = running.child.pid!;
+  const pid = Number((await running.waitFor(/\(pid (\d+)\)/))[1]);
+  t.same(JSON.parse((await firstAnswer(port, running)).body), { pid, copy: null, port });
+  const inode = listeningInode(port);
+  const sockets = (owner: number): string[] =>
+    readdirSync(`/proc/${owner}/fd`).map((fd) => {
+      try {
+        return readlinkSync(`/proc/${owner}/fd/${fd}`);
+      } catch {
+        return ''; // closed meanwhile
+      }
+    });
+  t.ok(inode && sockets(launcher).includes(`socket:[${inode}]`) && sockets(pid).includes(`socket:[${inode}]`), 'the launcher and the app hold one listening socket');
 });
 
 const MIGRATE_REQ = '/proc/sys/net/ipv4/tcp_migrate_req';
