@@ -346,3 +346,20 @@ t.test('an app that listens on a port of its own as well keeps it: only the held
   t.same(JSON.parse((await firstAnswer(extra, running)).body), { pid, copy: null, port: extra }, 'and listens again after the checkpoint, bound by the app itself');
   t.same(await getJson(port), { pid, copy: null, port }, 'as does the held port');
 });
+
+t.test('crac start --listen hands the socket to the app whether it restores it or starts it cold', async (t) => {
+  if (!criuUsable(t)) return;
+  const token = newToken(t);
+  const imageDir = await checkpointListening(t, token);
+  for (const [image, how] of [[imageDir, /restoring /], [join(tempDir(t, 'crac-listen-'), 'none'), /starting cold: no usable image/]] as const) {
+    const port = await freePort();
+    const started = startCrac(t, ['start', '--image', image, '--listen', `127.0.0.1:${port}`, '--', process.execPath, APP, token]);
+    t.teardown(() => stopServing(t, started, port));
+    t.equal(JSON.parse((await firstAnswer(port, started)).body).port, port, `${how.source}: answers on the held port`);
+    t.match(started.output(), how);
+    const inode = listeningInode(port);
+    t.ok(inode && readdirSync(`/proc/${started.child.pid}/fd`).some((fd) => readlinkSync(`/proc/${started.child.pid}/fd/${fd}`) === `socket:[${inode}]`), 'crac start holds it');
+    await stopServing(t, started, port);
+  }
+  t.same(await leftOver(token), [], 'no app left');
+});
