@@ -1,4 +1,5 @@
 import { closeSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { ConfigurationError } from '../cycle/errors.js';
 import { LAUNCH_ENV } from '../launch/protocol.js';
 import { loadBridge, type SocketDescription } from '../native/bridge.js';
@@ -45,13 +46,15 @@ const WILDCARDS = new Set(['0.0.0.0', '::']);
 /**
  * Whether a listen on `host` (undefined: every address, as listen(port) does)
  * and `port` is one for the handed socket: the same port, and the same host,
- * or either side's host is every address (the operator's --listen decides
- * where the app listens), or 'localhost' for a loopback socket.
+ * or every address asked for (the operator's --listen decides where the app
+ * listens), or a handed socket on every address of the host's family ('::'
+ * takes IPv4 too), or 'localhost' for a loopback socket.
  */
 export function listensOnHanded(handed: HandedListener, host: string | undefined, port: number): boolean {
   if (port !== handed.port) return false;
-  if (host === undefined || WILDCARDS.has(host) || WILDCARDS.has(handed.host) || host === handed.host) return true;
-  return host === 'localhost' && (handed.host === '127.0.0.1' || handed.host === '::1');
+  if (host === undefined || WILDCARDS.has(host) || host === handed.host || handed.host === '::') return true;
+  if (host === 'localhost') return ['127.0.0.1', '::1', '0.0.0.0'].includes(handed.host);
+  return handed.host === '0.0.0.0' && isIP(host) === 4;
 }
 
 /** The handed socket could not be used: names what was found and the fix. It is never listened on. */

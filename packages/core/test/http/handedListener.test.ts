@@ -1,5 +1,5 @@
 import { closeSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { createServer, Server } from 'node:net';
 import { once } from 'node:events';
 import t from 'tap';
 import { freePort, setEnv, tryConnect } from '@node-crac/test-kit';
@@ -40,7 +40,11 @@ t.test('a listen is for the handed socket on its port, with its host, no host, a
   t.ok(listensOnHanded(handed, 'localhost', 3000));
   t.notOk(listensOnHanded(handed, '127.0.0.1', 3001), 'another port');
   t.notOk(listensOnHanded(handed, '10.0.0.1', 3000), 'another host');
-  t.ok(listensOnHanded(parseHandedListener('1::5:0.0.0.0:3000'), '10.0.0.1', 3000), 'a wildcard socket serves any host');
+  const anyIPv4 = parseHandedListener('1::5:0.0.0.0:3000');
+  t.ok(listensOnHanded(anyIPv4, '10.0.0.1', 3000), 'a socket on every IPv4 address serves any IPv4 host');
+  t.ok(listensOnHanded(anyIPv4, 'localhost', 3000));
+  t.notOk(listensOnHanded(anyIPv4, '::1', 3000), 'not an IPv6 one (such as Fastify\'s extra ::1 binding for localhost): that binds itself');
+  t.ok(listensOnHanded(parseHandedListener('1::5::::3000'), '::1', 3000), 'a dual-stack socket serves every host');
   t.notOk(listensOnHanded(parseHandedListener('1::5:10.0.0.2:3000'), 'localhost', 3000));
 });
 
@@ -123,4 +127,5 @@ t.test('a restored copy forgets the CRAC_LISTEN of its image, unless its restore
   t.equal(process.env.CRAC_LISTEN, undefined);
   applyPayload({ env: { CRAC_LISTEN: '1::5:127.0.0.1:4000' }, args: [], restoreWallTime: Date.now() });
   t.equal(process.env.CRAC_LISTEN, '1::5:127.0.0.1:4000');
+  t.equal((Server.prototype as unknown as Record<symbol, unknown>)[Symbol.for('node-crac.handedListen')], true, "and the app's own listen() on that port takes it, preload or not");
 });
