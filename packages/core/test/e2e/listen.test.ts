@@ -22,6 +22,7 @@ import {
   tempDir,
 } from '@node-crac/test-kit';
 import { processStartTime } from '../../src/http/handedListener.js';
+import { checkpointFixture } from './harness.js';
 import { loadBridge } from '../../src/native/bridge.js';
 import { RESTORE_FAILED_EXIT_CODE } from '../../src/resumed/restoreFailure.js';
 
@@ -362,4 +363,21 @@ t.test('crac start --listen hands the socket to the app whether it restores it o
     await stopServing(t, started, port);
   }
   t.same(await leftOver(token), [], 'no app left');
+});
+
+t.test('crac restore --listen of an image made without --listen: the app\'s own afterRestore listen() takes the restorer\'s socket', async (t) => {
+  if (!criuUsable(t)) return;
+  const token = newToken(t);
+  const { imageDir, state } = await checkpointFixture(t, token); // httpApp: listens again in a hook of its own
+  const port = await freePort();
+  const restorer = startCrac(t, ['restore', imageDir, '--listen', `127.0.0.1:${port}`]);
+  t.teardown(() => stopServing(t, restorer, port));
+  await restorer.waitFor(/holding 127\.0\.0\.1:\d+ for the restored app/);
+  const load = startConnectionLoad({ port, intervalMs: INTERVAL_MS, limit: LIMIT });
+  const deadline = Date.now() + LIMIT_MS;
+  while (load.answered() < 20 && Date.now() < deadline && restorer.child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+  const result = await load.stop();
+  t.ok(result.answered >= 20, `the copy answers: ${summary(result)}`);
+  t.equal(result.refused + result.reset, 0, `none refused or reset: ${summary(result)}`);
+  t.ok(result.outcomes.every((o) => o.body?.state === state), 'all answered by the copy');
 });
