@@ -156,5 +156,5 @@ export function reusePortNote(read: (path: string) => string = (path) => readFil
     return `${MIGRATE_REQ} cannot be read (a kernel before 5.14?): connections still queued in a --reuse-port socket when it closes are reset`;
   }
   if (value === '1') return undefined;
-  return `net.ipv4.tcp_migrate_req is ${value}: when the copy holding this port with --reuse-port ends, connections still queued in its socket are reset, not moved to the new one; set it to 1 (sysctl -w net.ipv4.tcp_migrate_req=1) for a replacement without resets`;
+  return `net.ipv4.tcp_migrate_req is ${value}: when a copy holding a port with --reuse-port ends, connections still queued in its socket are reset, not moved to the copy that took the port over; set it to 1 (sysctl -w net.ipv4.tcp_migrate_req=1) for a replacement without resets`;
 }

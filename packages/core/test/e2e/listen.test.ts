@@ -231,6 +231,8 @@ t.test('--reuse-port: a new copy takes the port over from a running one, which t
       setMigrateReq(t, migrate);
       const port = await freePort();
       const old = await restoreReusing(t, imageDir, port, 'old');
+      const doctor = await runCrac(t, ['doctor']);
+      t.match(doctor.output, migrate === '0' ? /\[ok  \] --reuse-port replacement: net\.ipv4\.tcp_migrate_req is 0: .* reset/ : /--reuse-port replacement: net\.ipv4\.tcp_migrate_req is 1, queued connections move/, 'crac doctor says it too');
       t.match(old.output(), migrate === '0' ? /note: net\.ipv4\.tcp_migrate_req is 0: .* reset/ : /^(?![\s\S]*tcp_migrate_req)/, 'the restorer says whether queued connections would be reset');
       await answeredBy(port, 'old');
       let replacement: Started | undefined;
