@@ -77,7 +77,14 @@ export function takeHandedListener(handed: HandedListener): number {
     fd = bridge.takeDescriptor(handed.pid, handed.fd);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ESRCH' ? `pid ${handed.pid} is gone (its launcher ended)` : code === 'EBADF' ? `pid ${handed.pid} has no fd ${handed.fd}` : (error as Error).message;
+    const why =
+      code === 'ESRCH'
+        ? `pid ${handed.pid} is gone (its launcher ended)`
+        : code === 'EBADF'
+          ? `pid ${handed.pid} has no fd ${handed.fd}`
+          : code === 'EPERM'
+            ? `no ptrace access to pid ${handed.pid} (EPERM): pidfd_getfd needs it; run the app as the launcher's user, root as CRIU needs`
+            : (error as Error).message;
     throw new HandedListenerError(`cannot take ${what}: ${why}; ${fix}`, { cause: error });
   }
   try {

@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { closeSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createServer, Server } from 'node:net';
 import { once } from 'node:events';
 import t from 'tap';
@@ -18,6 +20,7 @@ import { applyPayload } from '../../src/resumed/applyPayload.js';
 import { loadBridge } from '../../src/native/bridge.js';
 
 const bridge = loadBridge();
+const DIST_HANDED = resolve(__dirname, '../../dist/http/handedListener.js');
 
 t.test('CRAC_LISTEN is pid:starttime:fd:host:port, an IPv6 host too; a bad one names the format', async (t) => {
   const handed = { pid: 12, startTime: '345', fd: 20, host: '::1', port: 3000 };
@@ -70,6 +73,15 @@ t.test('takeHandedListener takes a duplicate of the right socket, and refuses ev
   refuses({ pid: process.pid, startTime: me, fd: 9999, host: '127.0.0.1', port }, /pid \d+ has no fd 9999/);
   refuses({ pid: 2 ** 22 + 1, startTime: '1', fd, host: '127.0.0.1', port }, /is gone \(its launcher ended\)|pidfd_open/);
   t.ok(new HandedListenerError('x') instanceof Error);
+});
+
+t.test('a process without ptrace access to the holder is refused by name (as dist, run by nobody)', async (t) => {
+  const fd = bridge.listenTcp('127.0.0.1', 0, 16, false);
+  t.teardown(() => closeSync(fd));
+  const handed = { pid: process.pid, startTime: processStartTime(process.pid), fd, host: '127.0.0.1', port: bridge.describeSocket(fd).port };
+  const script = `try { require(${JSON.stringify(DIST_HANDED)}).takeHandedListener(${JSON.stringify(handed)}) } catch (e) { process.stdout.write(e.message) }`;
+  const run = spawnSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' });
+  t.match(run.stdout, `no ptrace access to pid ${process.pid} (EPERM): pidfd_getfd needs it`);
 });
 
 /** A net server listening as `listen` has it; resolves once it listens or fails. */
