@@ -37,7 +37,7 @@ const LIMIT_MS = 60_000;
 const INTERVAL_MS = 4;
 const LIMIT = 3000;
 
-/** What did not go as an operator's SLO wants, for failure messages: the counts and the first odd outcomes. */
+/** The counts of a load, for messages. */
 function summary(result: ConnectionLoadResult): string {
   return JSON.stringify({ sent: result.sent, answered: result.answered, refused: result.refused, reset: result.reset, other: result.other });
 }
