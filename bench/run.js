@@ -13,6 +13,10 @@
 // results.json's imageChecks (the rest of it stays as it is), then renders.
 // `node bench/run.js --other-node 22.23.3 [--runs 5]` runs the same measurements
 // with another Node and puts them in results.json's otherNodes, then renders.
+// `node bench/run.js --connections [--runs 3] [--examples a,b] [--node ...]`
+// counts answered, refused and reset new connections during a --leave-running
+// checkpoint and a restore, with the port closed by the app and held by the
+// launcher (--listen, LISTEN_FDS), into results.json's connections; then renders.
 const { execFileSync } = require('node:child_process');
 const { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
 const { loadavg, tmpdir } = require('node:os');
@@ -29,6 +33,7 @@ const { summarize } = require('./lib/summary');
 const { renderReport } = require('./lib/report');
 const { renderChart } = require('./lib/chart');
 const { measureImageChecks, summarizeImageChecks } = require('./lib/imageCheckCost');
+const { INTERVAL_MS, LEAD_MS, measureConnections, RESTORE_ANSWERS, summarizeConnections, TAIL_MS } = require('./lib/connections');
 
 const WARMUP_REQUESTS_TOTAL = 2000;
 // Runs of each image check per image in a full benchmark (--image-checks: --repeats).
@@ -48,12 +53,13 @@ try {
       'no-report': { type: 'boolean', default: false },
       render: { type: 'boolean', default: false },
       'image-checks': { type: 'boolean', default: false },
+      connections: { type: 'boolean', default: false },
       repeats: { type: 'string', default: '10' },
       'other-node': { type: 'string' },
     },
   }));
 } catch (error) {
-  process.stderr.write(`${error.message}\nusage: pnpm bench [--runs 5] [--requests 1000] [--examples a,b] [--node PATH|VERSION] [--no-report] | --render | --image-checks [--repeats 10] [--examples a,b] [--node PATH|VERSION] | --other-node PATH|VERSION [--runs 5]\n`);
+  process.stderr.write(`${error.message}\nusage: pnpm bench [--runs 5] [--requests 1000] [--examples a,b] [--node PATH|VERSION] [--no-report] | --render | --image-checks [--repeats 10] [--examples a,b] [--node PATH|VERSION] | --connections [--runs N] [--examples a,b] [--node PATH|VERSION] | --other-node PATH|VERSION [--runs 5]\n`);
   process.exit(2);
 }
 const runs = Number(opts.runs);
@@ -177,7 +183,7 @@ async function main() {
     const earlier = existsSync(RESULTS_FILE) ? JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) : {};
     // The other Node versions' runs stay, but not one of the Node measured here.
     const otherNodes = Object.fromEntries(Object.entries(earlier.otherNodes ?? {}).filter(([version]) => version !== machine.node));
-    const result = { command, machine, runs, requests, compileCache: work.compileCache, durationS: Math.round((Date.now() - startedAt) / 1000), summaries, imageChecks, otherNodes };
+    const result = { command, machine, runs, requests, compileCache: work.compileCache, durationS: Math.round((Date.now() - startedAt) / 1000), summaries, imageChecks, otherNodes, connections: earlier.connections };
     if (!opts['no-report']) {
       writeFileSync(RESULTS_FILE, `${JSON.stringify(result, null, 2)}\n`);
       writeReport(result);
@@ -267,6 +273,40 @@ async function otherNodeOnly() {
   }
 }
 
+/** --connections: the connection counts into results.json's connections (the rest of it stays as it is). */
+async function connectionsOnly() {
+  const dir = mkdtempSync(join(tmpdir(), 'node-crac-bench-connections-'));
+  const work = { dir, logFile: join(dir, 'servers.log') };
+  const result = JSON.parse(readFileSync(RESULTS_FILE, 'utf8'));
+  log(`node-crac connections: ${runs} runs x ${examples.map((e) => e.name).join(', ')}; node ${node}; logs in ${work.logFile}`);
+  const loadAtStart = loadavg()[0];
+  try {
+    const measured = await measureConnections({ node, examples, runs, work, log });
+    result.connections = {
+      command: ['node bench/run.js', ...args].join(' '),
+      node: execFileSync(node, ['--version'], { encoding: 'utf8' }).trim(),
+      load: `${loadAtStart.toFixed(2)} / ${loadavg()[0].toFixed(2)}`,
+      intervalMs: INTERVAL_MS,
+      leadMs: LEAD_MS,
+      tailMs: TAIL_MS,
+      restoreAnswers: RESTORE_ANSWERS,
+      examples: summarizeConnections(measured),
+    };
+    if (!opts['no-report']) {
+      writeFileSync(RESULTS_FILE, `${JSON.stringify(result, null, 2)}\n`);
+      writeReport(result);
+      log('wrote bench/results.json (connections), bench/REPORT.md, bench/chart.svg');
+    } else {
+      log(JSON.stringify(result.connections, null, 2));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  } catch (error) {
+    for (const entry of readdirSync(dir)) if (join(dir, entry) !== work.logFile) rmSync(join(dir, entry), { recursive: true, force: true });
+    log(`connections failed: ${error.stack || error}\nserver logs kept in ${work.logFile}`);
+    process.exitCode = 1;
+  }
+}
+
 if (opts.render) {
   writeReport(JSON.parse(readFileSync(RESULTS_FILE, 'utf8')));
   log('wrote bench/REPORT.md and bench/chart.svg from bench/results.json');
@@ -274,6 +314,8 @@ if (opts.render) {
   imageChecksOnly();
 } else if (opts['other-node']) {
   otherNodeOnly();
+} else if (opts.connections) {
+  connectionsOnly();
 } else {
   main();
 }

@@ -6,10 +6,11 @@ const { spawn } = require('node:child_process');
 const { openSync, closeSync } = require('node:fs');
 const net = require('node:net');
 
-function start(command, args, { cwd, env, logFile }) {
+/** Starts `command`; `inherited` descriptors become its fds 3, 4, ... */
+function start(command, args, { cwd, env, logFile, inherited = [] }) {
   const log = openSync(logFile, 'a');
   try {
-    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
+    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', log, log, ...inherited] });
     let running = true;
     const exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {

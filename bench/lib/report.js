@@ -140,7 +140,34 @@ function otherNodesSection(otherNodes) {
   return lines;
 }
 
-function renderReport({ command, machine, runs, requests, compileCache, durationS, summaries, imageChecks, otherNodes }) {
+/**
+ * The connections section (`node bench/run.js --connections`): sums over its
+ * runs of what happened to each new connection, per phase and way of holding the port.
+ */
+function connectionsSection(connections) {
+  if (!connections) return [];
+  const count = (v) => `${v.answered} / ${v.refused} / ${v.reset}${v.other ? ` (+${v.other} other)` : ''}`;
+  const lines = [
+    '## Connections during a checkpoint and a restore',
+    '',
+    `Measured by \`${connections.command}\` (Node ${connections.node}, load average ${connections.load}): one new connection to 127.0.0.1 ` +
+      `every ${connections.intervalMs} ms (GET of the ready route, \`Connection: close\`), summed over the runs. Checkpoint: \`crac run\` then ` +
+      `\`crac checkpoint --pid PID --leave-running\`, counting the connections opened from the start of the checkpoint to ${connections.tailMs} ms after it. ` +
+      `Restore: from the moment \`crac restore\` is started until the copy answered ${connections.restoreAnswers}. The port is closed by the app ` +
+      '(`closed`, as before), bound by the launcher (`--listen`), or held by a supervisor from before the restore and passed as systemd does (`LISTEN_FDS`).',
+    '',
+    row(['example', 'phase', 'port', 'runs', 'connections', 'answered / refused / reset', 'median checkpoint or first answer', 'longest wait of an answered one']),
+    row(['---', '---', '---', '---:', '---:', '---:', '---:', '---:']),
+  ];
+  for (const e of connections.examples) {
+    for (const [variant, v] of Object.entries(e.checkpoint)) lines.push(row([`\`${e.name}\``, 'checkpoint', `\`${variant}\``, e.runs, v.sent, count(v), ms(v.checkpointMs), ms(v.longestWaitMs)]));
+    for (const [variant, v] of Object.entries(e.restore)) lines.push(row([`\`${e.name}\``, 'restore', `\`${variant}\``, e.runs, v.sent, count(v), ms(v.firstAnswerMs), ms(v.longestWaitMs)]));
+  }
+  lines.push('');
+  return lines;
+}
+
+function renderReport({ command, machine, runs, requests, compileCache, durationS, summaries, imageChecks, connections, otherNodes }) {
   const realistic = summaries.find((s) => s.name === 'realistic');
   const lines = [
     '# node-crac benchmark',
@@ -207,9 +234,10 @@ function renderReport({ command, machine, runs, requests, compileCache, duration
     row(['---', '---', '---']),
     ...summaries.map((s) => row([`\`${s.name}\``, slowList(s.slowestCold), slowList(s.slowestRestore)])),
     '',
+    ...connectionsSection(connections),
     ...otherNodesSection(otherNodes),
   );
   return `${lines.join('\n')}\n`;
 }
 
-module.exports = { renderReport, targets, imageChecksSection, breakdownSection, otherNodesSection };
+module.exports = { renderReport, targets, imageChecksSection, breakdownSection, connectionsSection, otherNodesSection };

@@ -5,6 +5,9 @@
  *   checkpointSelf()  dump this process with CRIU and block until restored or failed
  *   mallocTrim()      give freed malloc memory back before the dump
  *   randPoll()        reseed OpenSSL after a restore (RAND_poll exported by node)
+ *   listenTcp()       a listening TCP socket a launcher holds for the app (never accepts on it)
+ *   takeDescriptor()  a duplicate of another process's descriptor (pidfd_getfd)
+ *   describeSocket()  whether a descriptor is a listening TCP socket, and on which address
  */
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
@@ -15,6 +18,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -36,6 +43,24 @@ static napi_value throw_errno(napi_env env, const char *what, int err) {
   char msg[256];
   snprintf(msg, sizeof msg, "node-crac bridge: %s: %s", what, strerror(err));
   napi_throw_error(env, NULL, msg);
+  return NULL;
+}
+
+/* As throw_errno, with the error's `code` set to the errno's name (EADDRINUSE, ESRCH, ...) for callers to tell apart. */
+static napi_value throw_errno_code(napi_env env, const char *what, int err) {
+  char msg[256];
+  snprintf(msg, sizeof msg, "node-crac bridge: %s: %s", what, strerror(err));
+  const char *name = NULL;
+#ifdef __GLIBC_PREREQ
+#if __GLIBC_PREREQ(2, 32)
+  name = strerrorname_np(err);
+#endif
+#endif
+  napi_value code = NULL, message, error;
+  if (napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &code) != napi_ok ||
+      napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message) != napi_ok ||
+      napi_create_error(env, code, message, &error) != napi_ok || napi_throw(env, error) != napi_ok)
+    return throw_errno(env, what, err);
   return NULL;
 }
 
@@ -479,12 +504,197 @@ static napi_value rand_poll(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* Reads `value` as an int32 into `out`; false once it has thrown. */
+static bool int_arg(napi_env env, napi_value value, const char *name, int32_t *out) {
+  napi_valuetype type;
+  if (napi_typeof(env, value, &type) != napi_ok) return throw_napi(env, "napi_typeof"), false;
+  if (type != napi_number) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "%s must be a number", name);
+    napi_throw_type_error(env, NULL, msg);
+    return false;
+  }
+  if (napi_get_value_int32(env, value, out) != napi_ok) return throw_napi(env, "napi_get_value_int32"), false;
+  return true;
+}
+
+/* A numeric IPv4 or IPv6 address and port as a sockaddr; false once it has thrown. */
+static bool parse_address(napi_env env, napi_value host_value, int port, struct sockaddr_storage *addr, socklen_t *len) {
+  char host[INET6_ADDRSTRLEN + 1];
+  size_t host_len = 0;
+  napi_status st = napi_get_value_string_utf8(env, host_value, host, sizeof host, &host_len);
+  if (st == napi_string_expected) {
+    napi_throw_type_error(env, NULL, "host must be a string");
+    return false;
+  }
+  if (st != napi_ok) return throw_napi(env, "napi_get_value_string_utf8(host)"), false;
+  memset(addr, 0, sizeof *addr);
+  struct sockaddr_in *v4 = (struct sockaddr_in *)addr;
+  struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)addr;
+  if (host_len < sizeof host - 1 && inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons((uint16_t)port);
+    *len = sizeof *v4;
+    return true;
+  }
+  if (host_len < sizeof host - 1 && inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons((uint16_t)port);
+    *len = sizeof *v6;
+    return true;
+  }
+  char msg[160];
+  snprintf(msg, sizeof msg, "listenTcp: \"%.*s\" is not a numeric IPv4 or IPv6 address", (int)(sizeof host - 1), host);
+  napi_throw_type_error(env, NULL, msg);
+  return false;
+}
+
+static napi_value int_result(napi_env env, int value) {
+  napi_value result;
+  NAPI_OK(env, napi_create_int32(env, value, &result));
+  return result;
+}
+
+/*
+ * listenTcp(host, port, backlog, reusePort) -> fd
+ * A close-on-exec listening TCP socket on the numeric address host:port
+ * (SO_REUSEADDR; SO_REUSEPORT when asked). Nobody accepts on it here: the
+ * app listens on duplicates, and while it does not, connections wait in the backlog.
+ */
+static napi_value listen_tcp(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value args[4];
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok) return throw_napi(env, "napi_get_cb_info");
+  if (argc < 4) {
+    napi_throw_type_error(env, NULL, "listenTcp(host, port, backlog, reusePort)");
+    return NULL;
+  }
+  int32_t port, backlog;
+  bool reuse_port = false;
+  if (!int_arg(env, args[1], "port", &port) || !int_arg(env, args[2], "backlog", &backlog)) return NULL;
+  if (port < 0 || port > 65535) {
+    napi_throw_range_error(env, NULL, "port must be 0-65535");
+    return NULL;
+  }
+  if (napi_get_value_bool(env, args[3], &reuse_port) != napi_ok) return throw_napi(env, "napi_get_value_bool(reusePort)");
+  struct sockaddr_storage addr;
+  socklen_t len;
+  if (!parse_address(env, args[0], port, &addr, &len)) return NULL;
+
+  int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
+  if (fd < 0) return throw_errno(env, "listenTcp: socket", errno);
+  int one = 1;
+  const char *failed = NULL;
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) failed = "listenTcp: setsockopt(SO_REUSEADDR)";
+  else if (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) failed = "listenTcp: setsockopt(SO_REUSEPORT)";
+  else if (bind(fd, (struct sockaddr *)&addr, len) != 0) failed = "listenTcp: bind";
+  else if (listen(fd, backlog) != 0) failed = "listenTcp: listen";
+  if (failed) {
+    int err = errno;
+    close(fd);
+    return throw_errno_code(env, failed, err);
+  }
+  napi_value result = int_result(env, fd);
+  if (!result) close(fd);
+  return result;
+}
+
+/*
+ * takeDescriptor(pid, fd) -> a close-on-exec duplicate, in this process, of
+ * descriptor `fd` of process `pid` (pidfd_open + pidfd_getfd: needs
+ * PTRACE_MODE_ATTACH over it, as root has).
+ */
+static napi_value take_descriptor(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value args[2];
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok) return throw_napi(env, "napi_get_cb_info");
+  if (argc < 2) {
+    napi_throw_type_error(env, NULL, "takeDescriptor(pid, fd)");
+    return NULL;
+  }
+  int32_t pid, target;
+  if (!int_arg(env, args[0], "pid", &pid) || !int_arg(env, args[1], "fd", &target)) return NULL;
+  int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+  if (pidfd < 0) return throw_errno_code(env, "takeDescriptor: pidfd_open", errno);
+  int fd = (int)syscall(SYS_pidfd_getfd, pidfd, target, 0);
+  int err = errno;
+  close(pidfd);
+  if (fd < 0) return throw_errno_code(env, "takeDescriptor: pidfd_getfd", err);
+  napi_value result = int_result(env, fd);
+  if (!result) close(fd);
+  return result;
+}
+
+static bool set_named(napi_env env, napi_value object, const char *name, napi_value value) {
+  return value && napi_set_named_property(env, object, name, value) == napi_ok;
+}
+
+/*
+ * describeSocket(fd) -> { socket, listening, tcp, family, address, port }
+ * socket false when fd is no socket (then nothing else is set). family:
+ * 'IPv4', 'IPv6', 'unix' or 'other'; address and port for IPv4 and IPv6.
+ */
+static napi_value describe_socket(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value args[1];
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok) return throw_napi(env, "napi_get_cb_info");
+  if (argc < 1) {
+    napi_throw_type_error(env, NULL, "describeSocket(fd)");
+    return NULL;
+  }
+  int32_t fd;
+  if (!int_arg(env, args[0], "fd", &fd)) return NULL;
+  napi_value result, yes, no;
+  NAPI_OK(env, napi_create_object(env, &result));
+  NAPI_OK(env, napi_get_boolean(env, true, &yes));
+  NAPI_OK(env, napi_get_boolean(env, false, &no));
+  int type = 0, protocol = 0, accepting = 0;
+  socklen_t optlen = sizeof type;
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &optlen) != 0) {
+    if (errno == ENOTSOCK) {
+      NAPI_OK(env, napi_set_named_property(env, result, "socket", no));
+      return result;
+    }
+    return throw_errno_code(env, "describeSocket: getsockopt(SO_TYPE)", errno);
+  }
+  optlen = sizeof protocol;
+  if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &optlen) != 0) return throw_errno_code(env, "describeSocket: getsockopt(SO_PROTOCOL)", errno);
+  optlen = sizeof accepting;
+  if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &optlen) != 0) return throw_errno_code(env, "describeSocket: getsockopt(SO_ACCEPTCONN)", errno);
+  struct sockaddr_storage addr;
+  socklen_t len = sizeof addr;
+  if (getsockname(fd, (struct sockaddr *)&addr, &len) != 0) return throw_errno_code(env, "describeSocket: getsockname", errno);
+
+  const char *family = addr.ss_family == AF_INET ? "IPv4" : addr.ss_family == AF_INET6 ? "IPv6" : addr.ss_family == AF_UNIX ? "unix" : "other";
+  bool inet = addr.ss_family == AF_INET || addr.ss_family == AF_INET6;
+  napi_value family_value;
+  NAPI_OK(env, napi_create_string_utf8(env, family, NAPI_AUTO_LENGTH, &family_value));
+  if (!set_named(env, result, "socket", yes) || !set_named(env, result, "listening", accepting ? yes : no) ||
+      !set_named(env, result, "tcp", inet && type == SOCK_STREAM && protocol == IPPROTO_TCP ? yes : no) ||
+      !set_named(env, result, "family", family_value))
+    return throw_napi(env, "napi_set_named_property");
+  if (inet) {
+    char text[INET6_ADDRSTRLEN];
+    const void *raw = addr.ss_family == AF_INET ? (const void *)&((struct sockaddr_in *)&addr)->sin_addr : (const void *)&((struct sockaddr_in6 *)&addr)->sin6_addr;
+    uint16_t port = ntohs(addr.ss_family == AF_INET ? ((struct sockaddr_in *)&addr)->sin_port : ((struct sockaddr_in6 *)&addr)->sin6_port);
+    if (!inet_ntop(addr.ss_family, raw, text, sizeof text)) return throw_errno_code(env, "describeSocket: inet_ntop", errno);
+    napi_value address_value;
+    NAPI_OK(env, napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &address_value));
+    if (!set_named(env, result, "address", address_value) || !set_named(env, result, "port", int_result(env, port)))
+      return throw_napi(env, "napi_set_named_property");
+  }
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "pipe", NULL, make_pipe, NULL, NULL, NULL, napi_enumerable, NULL },
     { "checkpointSelf", NULL, checkpoint_self, NULL, NULL, NULL, napi_enumerable, NULL },
     { "mallocTrim", NULL, malloc_trim_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "randPoll", NULL, rand_poll, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "listenTcp", NULL, listen_tcp, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "takeDescriptor", NULL, take_descriptor, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "describeSocket", NULL, describe_socket, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   NAPI_OK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

@@ -13,6 +13,7 @@ export { closeServer } from './http/closeServer.js';
 export { firstAnswer, type RestoredCopy, restoreCopies, stopServing } from './http/restoredCopies.js';
 export { closedByServer, get, getJson, type Response } from './http/client.js';
 export { type LoadOptions, type LoadResult, runLoad } from './http/load.js';
+export { type ConnectionLoad, type ConnectionLoadOptions, type ConnectionLoadResult, type ConnectionOutcome, startConnectionLoad } from './http/connectionLoad.js';
 export { fillFilesystem, tmpfsDir, type TmpfsOptions } from './mounts.js';
 export { freePort, portFreed, tryConnect } from './ports.js';
 export { listeningInode, readProcNetTcp, TCP_LISTEN, type TcpSocket } from './procNetTcp.js';

@@ -28,14 +28,14 @@ const running = (child: ChildProcess): boolean => child.exitCode === null && chi
  * (SIGKILL) at the end of the test if still running. Output goes to a file
  * opened for append: Node's stdio 'pipe' would be a unix socketpair, which
  * CRIU cannot re-attach to a restored app (docs/checkpoint-mechanism.md §6), and a restored app
- * writes to its restorer's stdout.
+ * writes to its restorer's stdout. `inherited` descriptors become fds 3, 4, ... of the process.
  */
-export function startNode(t: Teardown, node: string, args: string[], env: Record<string, string> = {}): Started {
+export function startNode(t: Teardown, node: string, args: string[], env: Record<string, string> = {}, inherited: number[] = []): Started {
   const log = join(tempDir(t, 'crac-out-'), 'output.log');
   const fd = openSync(log, 'a', 0o600);
   let child: ChildProcess;
   try {
-    child = spawn(node, args, { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
+    child = spawn(node, args, { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd, ...inherited] });
   } finally {
     closeSync(fd);
   }

@@ -8,6 +8,7 @@ import { LAUNCH_ENV } from '../launch/protocol.js';
 import { type AutoAdapter, autoAdapters } from './autoOption.js';
 import { type Command, splitAtDashDash, UsageError } from './command.js';
 import { CheckpointRun, checkpointFailed, checkpointSucceeded, printJson } from './jsonSummary.js';
+import { type HeldListener, holdListener } from './heldListener.js';
 import { describeExit, type Exit, forwardSignals, launchApp, type LaunchedApp, signalGroup, stopApp } from './launchApp.js';
 import { findTriggerTarget, sendTrigger } from './launchChannel.js';
 import { positiveInt, seconds } from './optionValues.js';
@@ -17,7 +18,7 @@ import { describeCheckpointProgress, describeWarmupProgress } from './progressSt
 import { describeWarmup, WARMUP_HELP, WARMUP_OPTIONS, waitForUrl, warmUp, type WarmupPlan, warmupPlan, type WarmupReport, WarmupStatusError } from './warmup.js';
 
 const help = `Usage:
-  crac checkpoint --image DIR [options] -- <command...>
+  crac checkpoint --image DIR [--listen [HOST:]PORT] [options] -- <command...>
   crac checkpoint --pid PID --image DIR [--leave-running]
 
 Starts <command> ready to be checkpointed (CRAC_ENGINE=criu, CRAC_CHECKPOINT_TO=DIR,
@@ -44,6 +45,10 @@ ${WARMUP_HELP}
   --auto LIBS             also register the clients of these libraries (comma-separated):
                           pg (every Pool, through pg-crac), ioredis (every client,
                           through redis-crac); the adapters must be installed in the app
+  --listen [HOST:]PORT    listen on PORT (HOST: a numeric address, default 0.0.0.0) before
+                          the app starts and hand the socket to it (PORT, HOST, CRAC_LISTEN):
+                          connections during the dump wait instead of being refused, as
+                          with crac run --listen; see docs/listen.md
   --pid PID               checkpoint this running process instead of starting one
   --leave-running         with --pid: keep the process running after the dump (CRIU -R)
   --json                  print a JSON summary on stdout (also on failure); the app's
@@ -86,6 +91,7 @@ async function checkpoint(argv: string[], run: CheckpointRun): Promise<number> {
       'leave-running': { type: 'boolean', default: false },
       'no-auto': { type: 'boolean', default: false },
       auto: { type: 'string' },
+      listen: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -97,18 +103,26 @@ async function checkpoint(argv: string[], run: CheckpointRun): Promise<number> {
   if (values.pid !== undefined) {
     if (command.length > 0) throw new UsageError('give either --pid or a command after --, not both');
     if (values['no-auto'] || values.auto !== undefined) throw new UsageError(`--${values.auto === undefined ? 'no-auto' : 'auto'} goes with a command to start (or with crac run), not --pid`);
+    if (values.listen !== undefined) throw new UsageError('--listen goes with a command to start, not --pid: the launcher of that process (crac run --listen) holds its port');
     return checkpointRunning(positiveInt(values.pid, '--pid'), imageDir, values['leave-running'], timeoutMs, report);
   }
   if (command.length === 0) throw new UsageError('give the command to start after --, or --pid PID');
   if (values['leave-running']) throw new UsageError('--leave-running goes with --pid');
-  return launchAndCheckpoint(command, imageDir, {
+  const plan = {
     readyUrl: values['ready-url'],
     readyTimeoutMs: seconds(values['ready-timeout'], '--ready-timeout'),
     warmup: warmupPlan(values),
     timeoutMs,
     autoRegister: !values['no-auto'],
     autoAdapters: autoAdapters(values.auto, values['no-auto']),
-  }, report);
+  };
+  const listener = holdListener(values.listen, false);
+  try {
+    if (listener) report.progress.say(`holding ${listener.host}:${listener.port} for the app (${listener.origin})`);
+    return await launchAndCheckpoint(command, imageDir, { ...plan, listener }, report);
+  } finally {
+    listener?.close();
+  }
 }
 
 /** How a checkpoint reports: its record for the summary, --json, and the progress line. */
@@ -125,6 +139,7 @@ interface LaunchPlan {
   timeoutMs: number;
   autoRegister: boolean;
   autoAdapters: AutoAdapter[];
+  listener: HeldListener | undefined;
 }
 
 async function launchAndCheckpoint(command: string[], imageDir: string, plan: LaunchPlan, { run, json, progress }: Report): Promise<number> {
@@ -140,6 +155,7 @@ async function launchAndCheckpoint(command: string[], imageDir: string, plan: La
     channel: { onApp: (pid) => pid !== started && progress.say(`the app is pid ${pid}, started by ${basename(command[0]!)}`) },
     autoRegister: plan.autoRegister,
     autoAdapters: plan.autoAdapters,
+    listener: plan.listener,
     output,
   });
   started = app.pid;

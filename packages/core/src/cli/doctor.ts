@@ -5,6 +5,7 @@ import { describeKdatCache, planKdatCache } from '../engines/criu/kdatCache.js';
 import { CriuNotFoundError, type CriuLocation, describeSkipped, locateCriu, type SkippedCriu } from '../engines/criu/locate.js';
 import { hasCapability, NEEDED_CAPABILITIES, PRIVILEGE_FIX, readPrivileges, seccompProblem, type Step } from '../engines/criu/privileges.js';
 import { ioUringBlockerPath, loadBridge, restoreHelperPath } from '../native/bridge.js';
+import { reusePortNote } from './heldListener.js';
 import type { Command } from './command.js';
 import { doctorSummary, printJson } from './jsonSummary.js';
 
@@ -80,7 +81,7 @@ function diagnose(): Finding[] {
     for (const h of harmless) findings.push({ status: 'ok', what: `"criu check" says "${h.line}": harmless, ${h.why}` });
     findings.push(timensFinding(criu.path), kdatCacheFinding(criu.path));
   }
-  findings.push(ioUringFinding(), sessionFinding());
+  findings.push(ioUringFinding(), sessionFinding(), migrateReqFinding());
   return findings;
 }
 
@@ -204,6 +205,12 @@ function sessionFinding(): Finding {
     what: 'session: its leader is outside this PID namespace; CRIU cannot dump an app that stays in it',
     fix: 'start apps with "crac run"/"crac checkpoint" (they give the app its own session) or with setsid',
   };
+}
+
+/** Not a checkpoint matter: what replacing a copy with `crac restore --reuse-port` does to the old copy's queue. */
+function migrateReqFinding(): Finding {
+  const note = reusePortNote();
+  return { status: 'ok', what: note ? `--reuse-port replacement: ${note}` : '--reuse-port replacement: net.ipv4.tcp_migrate_req is 1, queued connections move to the new copy' };
 }
 
 function ioUringFinding(): Finding {

@@ -4,6 +4,7 @@ import { Socket } from 'node:net';
 import { LAUNCH_ENV } from '../launch/protocol.js';
 import { ioUringBlockerPath, loadBridge } from '../native/bridge.js';
 import type { AutoAdapter } from './autoOption.js';
+import { type HeldListener, listenerEnv } from './heldListener.js';
 import { type LaunchChannel, type LaunchChannelOptions, openLaunchChannel, PRELOAD } from './launchChannel.js';
 
 /** An app started by `crac run` or `crac checkpoint`, ready to be checkpointed. */
@@ -32,6 +33,8 @@ export interface LaunchOptions {
   autoRegister: boolean;
   /** The libraries whose clients are registered too (--auto pg,ioredis). */
   autoAdapters?: AutoAdapter[];
+  /** The listening socket this launcher holds for the app (--listen, systemd): handed over through CRAC_LISTEN, PORT, HOST. */
+  listener?: HeldListener;
   /** Where the app's output is relayed (default: our stdout and stderr). */
   output?: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
 }
@@ -53,6 +56,7 @@ const TAIL_LINES = 20;
 export async function launchApp(command: string[], options: LaunchOptions): Promise<LaunchedApp> {
   const [file, ...args] = command;
   if (!file) throw new Error('no command to start');
+  const handOver = options.listener ? listenerEnv(options.listener, { pid: process.pid, fd: options.listener.fd }, { ...process.env, ...options.env }) : {};
   const bridge = loadBridge();
   const [outRead, outWrite] = bridge.pipe();
   const [errRead, errWrite] = bridge.pipe();
@@ -65,9 +69,11 @@ export async function launchApp(command: string[], options: LaunchOptions): Prom
   }
 
   const nodeOptions = [process.env.NODE_OPTIONS, `--require ${JSON.stringify(PRELOAD)}`].filter(Boolean).join(' ');
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, NODE_OPTIONS: nodeOptions, [LAUNCH_ENV.channel]: channel.path };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...handOver, ...options.env, NODE_OPTIONS: nodeOptions, [LAUNCH_ENV.channel]: channel.path };
   env.LD_PRELOAD = withIoUringBlocker(process.env.LD_PRELOAD);
   if (!options.env[LAUNCH_ENV.awaitsReady]) delete env[LAUNCH_ENV.awaitsReady];
+  // One inherited from elsewhere names another launcher's socket: never the app's.
+  if (!options.listener) delete env[LAUNCH_ENV.listen];
   if (options.autoRegister) env[LAUNCH_ENV.autoRegister] = ['servers', ...(options.autoAdapters ?? [])].join(',');
   else delete env[LAUNCH_ENV.autoRegister];
 

@@ -20,8 +20,9 @@ import type { RestorePayload } from '../engines/engine.js';
 import { loadBridge, type NativeBridge, restoreHelperPath } from '../native/bridge.js';
 import { type Command, splitAtDashDash, UsageError } from './command.js';
 import { relay } from './launchApp.js';
+import { type HeldListener, holdListener, listenerEnv, reusePortNote } from './heldListener.js';
 
-const help = `Usage: crac restore DIR [--env K=V | --env K ...] [--env-file FILE] [--verify] [-- args...]
+const help = `Usage: crac restore DIR [--env K=V | --env K ...] [--env-file FILE] [--verify] [--listen [HOST:]PORT [--reuse-port]] [-- args...]
 
 Restores the checkpoint image in DIR in the foreground. The restored app writes to
 this command's stdout/stderr, gets the signals INT TERM HUP USR1 USR2 QUIT sent to
@@ -41,6 +42,15 @@ Options:
   --keep-failed    keep a restored app running when its restore failed (an afterRestore hook
                    failed), for debugging; by default it prints the causes and ends, and this
                    command exits with ${RESTORE_FAILED_EXIT_CODE}
+  --listen [HOST:]PORT  listen on PORT (HOST: a numeric address, default 0.0.0.0) before CRIU
+                   starts and hand the socket to the restored app (PORT, HOST and CRAC_LISTEN
+                   in its environment): clients connecting during the restore wait in its
+                   backlog instead of being refused. The socket is kept while the copy runs.
+                   Under systemd socket activation (LISTEN_FDS) the socket systemd passes is
+                   used the same way; see docs/listen.md
+  --reuse-port     with --listen: SO_REUSEPORT, so that a new copy can take the port over
+                   from a running one also started with --reuse-port (start the new one,
+                   then end the old one): a replacement with no refused connection
   --resume-timeout S  seconds the restored app has to take its restore payload once CRIU is
                    done (default 30); then it is ended as stuck
   -h, --help       this text
@@ -54,6 +64,8 @@ CRAC_RESTORE_TIMINGS=FILE writes when each phase of the restore ended (for the b
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGQUIT'];
 // A pipe holds this much without a reader; the payload is written before CRIU starts.
 const MAX_PAYLOAD_BYTES = 60 * 1024;
+/** The descriptor of the held listening socket in the restore helper, CRIU and the waiter (after payload 3 and log 4). */
+const LISTENER_FD = 5;
 
 export const restoreCommand: Command = {
   name: 'restore',
@@ -70,18 +82,29 @@ export const restoreCommand: Command = {
         'keep-log': { type: 'boolean', default: false },
         'keep-failed': { type: 'boolean', default: false },
         'resume-timeout': { type: 'string', default: '30' },
+        listen: { type: 'string' },
+        'reuse-port': { type: 'boolean', default: false },
       },
     });
     if (positionals.length !== 1) throw new UsageError('give exactly one image directory');
+    if (values['reuse-port'] && values.listen === undefined) throw new UsageError('--reuse-port goes with --listen (with systemd socket activation, set ReusePort= in the .socket unit)');
     const imageDir = resolve(positionals[0]!);
     const env = collectEnv(values['env-file'], values.env);
     const resumeTimeoutS = Number(values['resume-timeout']);
     if (!Number.isFinite(resumeTimeoutS) || resumeTimeoutS <= 0) throw new UsageError(`--resume-timeout wants a number of seconds, got "${values['resume-timeout']}"`);
-    return restore(
-      imageDir,
-      { env, args, restoreWallTime: Date.now() },
-      { keepLog: values['keep-log'], keepFailed: values['keep-failed'], verify: values.verify, resumeTimeoutMs: resumeTimeoutS * 1000 },
-    );
+    const listener = holdListener(values.listen, values['reuse-port']);
+    try {
+      if (listener) say(`holding ${listener.host}:${listener.port} for the restored app (${listener.origin})`);
+      const note = values['reuse-port'] ? reusePortNote() : undefined;
+      if (note) say(`note: ${note}`);
+      return await restore(
+        imageDir,
+        { env, args, restoreWallTime: Date.now() },
+        { keepLog: values['keep-log'], keepFailed: values['keep-failed'], verify: values.verify, resumeTimeoutMs: resumeTimeoutS * 1000, listener },
+      );
+    } finally {
+      listener?.close();
+    }
   },
 };
 
@@ -90,6 +113,8 @@ export interface RestoreOptions {
   keepFailed: boolean;
   verify: boolean;
   resumeTimeoutMs: number;
+  /** The listening socket to hand to the restored app (its caller holds it before and closes it after). */
+  listener?: HeldListener;
   /** When CRIU could not restore the image (nothing of it ran): start the app another way (crac start). */
   coldStart?: () => Promise<number>;
 }
@@ -115,7 +140,10 @@ export async function restore(imageDir: string, payload: RestorePayload, options
   const bridge = loadBridge();
   const logLimit = logLimitBytes();
 
-  const text = JSON.stringify({ ...payload, ...(options.keepFailed ? { keepFailed: true } : {}) });
+  // The copy is in a PID namespace of its own, where this process has no pid: PID 1 there
+  // (CRIU, then our waiter, which CRIU execs in its place) inherits the socket as LISTENER_FD.
+  const listenPayload = options.listener ? { ...payload, env: { ...listenerEnv(options.listener, { pid: 1, fd: LISTENER_FD }, payload.env), ...payload.env } } : payload;
+  const text = JSON.stringify({ ...listenPayload, ...(options.keepFailed ? { keepFailed: true } : {}) });
   if (Buffer.byteLength(text) > MAX_PAYLOAD_BYTES) throw new UsageError(`the --env values and arguments are too large (over ${MAX_PAYLOAD_BYTES} bytes)`);
   // This command keeps a read end of the payload pipe: once nobody writes to it, a
   // read tells whether the restored app took the payload (EOF) or not (the payload).
@@ -152,7 +180,7 @@ export async function restore(imageDir: string, payload: RestorePayload, options
   let child;
   try {
     child = spawn(helper, ['launch', String(process.pid), ...criuArgv], {
-      stdio: ['inherit', stdout.fd, stderr.fd, payloadRead, logFd],
+      stdio: ['inherit', stdout.fd, stderr.fd, payloadRead, logFd, ...(options.listener ? [options.listener.fd] : [])],
       env: kdat.use ? { ...process.env, ...kdat.env } : process.env,
     });
   } catch (error) {

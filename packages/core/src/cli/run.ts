@@ -3,10 +3,11 @@ import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type AutoAdapter, autoAdapters } from './autoOption.js';
 import { type Command, say, splitAtDashDash, UsageError } from './command.js';
+import { type HeldListener, holdListener } from './heldListener.js';
 import { forwardSignals, launchApp, type LaunchedApp, signalGroup } from './launchApp.js';
 import { LAUNCH_ENV, type ControlAnswer, type TriggerRequest } from '../launch/protocol.js';
 
-const help = `Usage: crac run [--image DIR] [--no-auto | --auto pg,ioredis] -- <command...>
+const help = `Usage: crac run [--image DIR] [--no-auto | --auto pg,ioredis] [--listen [HOST:]PORT] -- <command...>
 
 Starts <command> ready to be checkpointed later: CRAC_ENGINE=criu, the launch
 channel that "crac checkpoint --pid PID --image DIR" triggers the checkpoint
@@ -26,6 +27,12 @@ Options:
   --auto LIBS      also register the clients of these libraries (comma-separated): pg
                    (every Pool, through pg-crac), ioredis (every client, through
                    redis-crac); the adapters must be installed in the app
+  --listen [HOST:]PORT  listen on PORT (HOST: a numeric address, default 0.0.0.0) before the
+                   app starts, and keep that socket while this command runs: the app gets
+                   PORT (and HOST) and listens on it through a duplicate, so connections
+                   that arrive during a checkpoint wait instead of being refused; see
+                   docs/listen.md. Under systemd socket activation (LISTEN_FDS) the socket
+                   systemd passes is used the same way
   -h, --help       this text`;
 
 export const runCommand: Command = {
@@ -35,11 +42,17 @@ export const runCommand: Command = {
     const { options, command } = splitAtDashDash(argv);
     const { values } = parseArgs({
       args: options,
-      options: { image: { type: 'string' }, 'no-auto': { type: 'boolean', default: false }, auto: { type: 'string' } },
+      options: { image: { type: 'string' }, 'no-auto': { type: 'boolean', default: false }, auto: { type: 'string' }, listen: { type: 'string' } },
     });
     const adapters = autoAdapters(values.auto, values['no-auto']);
     if (command.length === 0) throw new UsageError('give the command to start after --');
-    return runApp(command, values.image ? { [LAUNCH_ENV.imageDir]: resolve(values.image) } : {}, { autoRegister: !values['no-auto'], autoAdapters: adapters });
+    const listener = holdListener(values.listen, false);
+    try {
+      if (listener) say(`holding ${listener.host}:${listener.port} for the app (${listener.origin})`);
+      return await runApp(command, values.image ? { [LAUNCH_ENV.imageDir]: resolve(values.image) } : {}, { autoRegister: !values['no-auto'], autoAdapters: adapters, listener });
+    } finally {
+      listener?.close();
+    }
   },
 };
 
@@ -51,6 +64,8 @@ export interface RunOptions {
   autoAdapters?: AutoAdapter[];
   /** The app reports readiness over the launch channel (notifyReady() returns true), as under `crac checkpoint`. */
   awaitsReady?: boolean;
+  /** The socket the launcher holds for the app (its caller closes it). */
+  listener?: HeldListener;
   whileRunning?: (app: LaunchedApp) => Promise<void>;
 }
 
@@ -65,6 +80,7 @@ export async function runApp(command: string[], env: Record<string, string>, opt
     },
     autoRegister: options.autoRegister ?? true,
     autoAdapters: options.autoAdapters,
+    listener: options.listener,
   });
   say(`started ${command.join(' ')} (pid ${app.pid}); checkpoint it with: crac checkpoint --pid ${app.pid} --image DIR`);
   const signals = forwardSignals(app);

@@ -14,8 +14,9 @@ import { restorePrivilegeProblem } from './restorePrivileges.js';
 import type { LaunchedApp } from './launchApp.js';
 import { runApp } from './run.js';
 import { saveColdImage } from './saveColdImage.js';
+import { holdListener, reusePortNote } from './heldListener.js';
 
-const help = `Usage: crac start --image DIR [--env K=V | --env K ...] [--env-file FILE] [--verify] [--save] -- <command...>
+const help = `Usage: crac start --image DIR [--env K=V | --env K ...] [--env-file FILE] [--verify] [--save] [--listen [HOST:]PORT [--reuse-port]] -- <command...>
 
 Restores the image in DIR when it can run here (as crac restore does), and
 otherwise starts <command> cold (as crac run does), saying why on stderr: no
@@ -34,6 +35,11 @@ Options:
   --env-file FILE  K=V lines; FILE must be yours or root's and writable by nobody else
   --verify         check the SHA-256 of every image file before restoring
   --resume-timeout S  as in crac restore (default 30)
+  --listen [HOST:]PORT  listen on PORT before anything starts and hand the socket to the
+                   app, restored or cold (as crac restore --listen and crac run --listen);
+                   systemd socket activation (LISTEN_FDS) is used the same way
+  --reuse-port     with --listen: SO_REUSEPORT, to take the port over from a running copy
+                   started with --reuse-port too (see crac restore)
   --save           when started cold: once the app is ready (notifyReady(), or --ready-url),
                    checkpoint it without stopping it (leave running) and put that image in
                    DIR, so that the next crac start restores; a failure is told, the app goes on
@@ -57,8 +63,11 @@ export const startCommand: Command = {
         save: { type: 'boolean', default: false },
         'ready-url': { type: 'string' },
         'ready-timeout': { type: 'string', default: '60' },
+        listen: { type: 'string' },
+        'reuse-port': { type: 'boolean', default: false },
       },
     });
+    if (values['reuse-port'] && values.listen === undefined) throw new UsageError('--reuse-port goes with --listen (with systemd socket activation, set ReusePort= in the .socket unit)');
     if (!values.image) throw new UsageError('--image DIR is required');
     if (command.length === 0) throw new UsageError('give the command that starts the app cold after --');
     const resumeTimeoutS = Number(values['resume-timeout']);
@@ -72,22 +81,31 @@ export const startCommand: Command = {
     const cold = (reason: string): Promise<number> => {
       say(`starting cold: ${reason}`);
       const save = values.save ? { awaitsReady: !savePlan.readyUrl, whileRunning: (app: LaunchedApp) => saveColdImage(app, imageDir, savePlan) } : {};
-      return runApp(command, { [LAUNCH_ENV.imageDir]: imageDir, ...env }, save);
+      return runApp(command, { [LAUNCH_ENV.imageDir]: imageDir, ...env }, { ...save, listener });
     };
 
-    const reason = whyNotRestorable(imageDir, values.verify);
-    if (reason) return cold(reason);
-    say(`restoring ${imageDir}`);
+    // Held from before the restore (or the cold start) to the app's end, whichever way it starts.
+    const listener = holdListener(values.listen, values['reuse-port']);
     try {
-      return await restore(
-        imageDir,
-        { env, args: [], restoreWallTime: Date.now() },
-        { keepLog: false, keepFailed: false, verify: false, resumeTimeoutMs: resumeTimeoutS * 1000, coldStart: () => cold('CRIU could not restore the image (see above)') },
-      );
-    } catch (error) {
-      // restore() throws only before it started anything; the image was checked in full above when asked.
-      if (error instanceof UsageError) throw error;
-      return cold(`the restore could not start: ${(error as Error).message}`);
+      if (listener) say(`holding ${listener.host}:${listener.port} for the app (${listener.origin})`);
+      const note = values['reuse-port'] ? reusePortNote() : undefined;
+      if (note) say(`note: ${note}`);
+      const reason = whyNotRestorable(imageDir, values.verify);
+      if (reason) return await cold(reason);
+      say(`restoring ${imageDir}`);
+      try {
+        return await restore(
+          imageDir,
+          { env, args: [], restoreWallTime: Date.now() },
+          { keepLog: false, keepFailed: false, verify: false, resumeTimeoutMs: resumeTimeoutS * 1000, listener, coldStart: () => cold('CRIU could not restore the image (see above)') },
+        );
+      } catch (error) {
+        // restore() throws only before it started anything; the image was checked in full above when asked.
+        if (error instanceof UsageError) throw error;
+        return await cold(`the restore could not start: ${(error as Error).message}`);
+      }
+    } finally {
+      listener?.close();
     }
   },
 };

@@ -1,4 +1,5 @@
 import type { Server } from 'node:net';
+import { handedListener, listensOnHanded, takeHandedListener } from './handedListener.js';
 import { formatAddress, type ListenAddress } from './listenAddress.js';
 
 /** A server could not listen again after a restore; names the address and the system error code. */
@@ -14,9 +15,25 @@ export class ListenError extends Error {
   }
 }
 
-/** Listens on `address`; rejects with a ListenError (EADDRINUSE, EACCES, ...). */
+/**
+ * Listens on `address`; rejects with a ListenError (EADDRINUSE, EACCES, ...).
+ * On the port of the socket the launcher holds (CRAC_LISTEN), listens on a
+ * duplicate of it: the port stayed open while the server was closed, and what
+ * connected meanwhile is accepted now. Rejects with a HandedListenerError when
+ * that socket is not the one named.
+ */
 export function listenOn(server: Server, address: ListenAddress): Promise<void> {
   return new Promise((resolve, reject) => {
+    const handed = 'port' in address ? handedListener() : undefined;
+    let fd: number | undefined;
+    if (handed && 'port' in address && listensOnHanded(handed, address.host, address.port)) {
+      try {
+        fd = takeHandedListener(handed);
+      } catch (error) {
+        reject(error as Error);
+        return;
+      }
+    }
     const onError = (error: NodeJS.ErrnoException): void => {
       server.off('listening', onListening);
       reject(new ListenError(address, error));
@@ -26,7 +43,8 @@ export function listenOn(server: Server, address: ListenAddress): Promise<void> 
       resolve();
     };
     server.once('error', onError).once('listening', onListening);
-    server.listen('path' in address ? { path: address.path } : { host: address.host, port: address.port });
+    if (fd !== undefined) server.listen({ fd });
+    else server.listen('path' in address ? { path: address.path } : { host: address.host, port: address.port });
   });
 }
 

@@ -6,6 +6,7 @@
 import { installAutoIoredis } from '../auto/ioredisClients.js';
 import { installAutoPg } from '../auto/pgPools.js';
 import { installAutoRegistration } from '../http/autoRegister.js';
+import { listenOnHandedSocket } from '../http/handedListenPatch.js';
 import { connectToLauncher } from './channel.js';
 import { claimAppOnListen } from './listenClaim.js';
 import { LAUNCH_ENV } from './protocol.js';
@@ -14,6 +15,8 @@ import { answerLauncherTriggers } from './trigger.js';
 answerLauncherTriggers();
 connectToLauncher();
 claimAppOnListen();
+// Before the automatic registration: its listen patch calls through this one.
+if (process.env[LAUNCH_ENV.listen]) listenOnHandedSocket();
 const auto = new Set((process.env[LAUNCH_ENV.autoRegister] ?? '').split(','));
 if (auto.has('servers')) installAutoRegistration();
 if (auto.has('pg')) installAutoPg();

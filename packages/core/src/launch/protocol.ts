@@ -30,6 +30,15 @@ export const LAUNCH_ENV = {
    * 'pg' (pg pools, through pg-crac) and 'ioredis' (clients, through redis-crac).
    */
   autoRegister: 'CRAC_AUTO',
+  /**
+   * `pid:starttime:fd:host:port`: process `pid` (started at `starttime`, field 22
+   * of /proc/PID/stat, so that a reused PID is told apart) holds descriptor `fd`,
+   * a TCP socket listening on `host`:`port`. The app listens on duplicates of it
+   * (http/handedListener.ts), so the port never closes while the launcher lives.
+   * An empty starttime only with pid 1: PID 1 of the app's own PID namespace (a
+   * restore's), which no other process can be while the app lives.
+   */
+  listen: 'CRAC_LISTEN',
 } as const;
 
 /** A line from an app process to its launcher. */

@@ -17,6 +17,29 @@ export interface NativeBridge {
   mallocTrim(): boolean;
   /** OpenSSL RAND_poll() of the node binary: reseeds the DRBG; true on success. */
   randPoll(): boolean;
+  /**
+   * A close-on-exec TCP socket listening on the numeric address `host`:`port`
+   * (SO_REUSEADDR, and SO_REUSEPORT when `reusePort`); nothing accepts on it.
+   * Throws an Error whose `code` is the errno name (EADDRINUSE, EACCES, ...).
+   */
+  listenTcp(host: string, port: number, backlog: number, reusePort: boolean): number;
+  /** A close-on-exec duplicate of descriptor `fd` of process `pid` (pidfd_getfd); throws with `code` ESRCH, EBADF, EPERM, ... */
+  takeDescriptor(pid: number, fd: number): number;
+  /** What descriptor `fd` is: throws (EBADF) only when it is no open descriptor. */
+  describeSocket(fd: number): SocketDescription;
+}
+
+/** describeSocket(): `socket` false for a descriptor that is no socket (then nothing else is set). */
+export interface SocketDescription {
+  socket: boolean;
+  /** SO_ACCEPTCONN: listen() was called on it. */
+  listening?: boolean;
+  /** A SOCK_STREAM IPPROTO_TCP socket of family IPv4 or IPv6. */
+  tcp?: boolean;
+  family?: 'IPv4' | 'IPv6' | 'unix' | 'other';
+  /** The bound address as inet_ntop writes it ('127.0.0.1', '::'), for IPv4 and IPv6. */
+  address?: string;
+  port?: number;
 }
 
 const packageRoot = resolve(__dirname, '../..');

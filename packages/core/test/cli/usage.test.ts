@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCrac } from '@node-crac/test-kit';
+import { freePort, runCrac } from '@node-crac/test-kit';
 import t from 'tap';
 
 // The real bin/crac.js as a child process. None of these gets as far as starting
@@ -61,6 +61,11 @@ t.test('bad values are usage errors that name the option', async (t) => {
     [['checkpoint', '--image', '/nonexistent', '--warmup-requests', '2', '--warmup-duration', '1', '--', process.execPath], /give --warmup-requests or --warmup-duration, not both/],
     [['restore', '/nonexistent', '--resume-timeout', 'soon'], /--resume-timeout wants a number of seconds/],
     [['verify'], /give exactly one image directory/],
+    [['restore', '/nonexistent', '--reuse-port'], /--reuse-port goes with --listen \(with systemd socket activation, set ReusePort= in the \.socket unit\)/],
+    [['start', '--image', '/nonexistent', '--reuse-port', '--', process.execPath], /--reuse-port goes with --listen/],
+    [['checkpoint', '--pid', '1', '--image', '/nonexistent', '--listen', '3000'], /--listen goes with a command to start, not --pid/],
+    [['run', '--listen', 'localhost:3000', '--', process.execPath], /--listen localhost:3000: HOST must be a numeric address/],
+    [['restore', '/nonexistent', '--listen', '99999'], /--listen wants \[HOST:\]PORT with PORT 1-65535, got "99999"/],
   ];
   for (const [args, message] of cases) {
     const run = await runCrac(t, args);
@@ -78,4 +83,11 @@ t.test('each command has its own --help, exit 0', async (t) => {
   }
   const checkpoint = await runCrac(t, ['checkpoint', '-h']);
   t.match(checkpoint.output, /--warmup-concurrency N[\s\S]*--warmup-any-status/);
+});
+
+t.test('crac run --listen with a PORT that differs is a usage error: the app would not listen on the held port', async (t) => {
+  const port = await freePort();
+  const run = await runCrac(t, ['run', '--listen', String(port), '--', process.execPath, '-e', ''], { PORT: '2' });
+  t.equal(run.code, 2);
+  t.match(run.output, `PORT=2 is given, but --listen ${port} holds 0.0.0.0:${port} for the app: drop PORT, or make it ${port}`);
 });

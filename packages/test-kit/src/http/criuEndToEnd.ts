@@ -6,6 +6,7 @@ import { freePort } from '../ports.js';
 import { runCrac, startCrac, stopProcess } from '../processes.js';
 import { tempDir } from '../tempDir.js';
 import { get } from './client.js';
+import { startConnectionLoad } from './connectionLoad.js';
 import { runLoad } from './load.js';
 import { firstAnswer, stopServing } from './restoredCopies.js';
 
@@ -78,6 +79,35 @@ export function testWithCriu(t: Test, app: EndToEndApp): void {
     t.same(lost, [], `all ${accepted.length} accepted requests got a complete 200`);
     t.comment(`sent 3000: ${load.responses.size} answered, ${load.refused} refused while closed, ${load.failures.size} failed before the server accepted them (${[...new Set(load.failures.values())].join(', ') || 'none'})`);
     if (checkpoint.code === 0) await restoreAndServe(t, dir);
+  });
+
+  t.test(`${app.framework}: with crac run --listen and crac restore --listen the adapter listens on the launcher's socket: no new connection is refused or reset`, async (t) => {
+    if (!criuUsable(t, problem)) return;
+    const dir = imageDir(t);
+    const port = await freePort();
+    const running = startCrac(t, ['run', '--listen', `127.0.0.1:${port}`, '--', process.execPath, app.script]);
+    t.teardown(() => stopServing(t, running, port));
+    const { pid } = JSON.parse((await firstAnswer(port, running)).body) as { pid: number };
+    const load = startConnectionLoad({ port, intervalMs: 4, limit: 2000 });
+    await new Promise((r) => setTimeout(r, 150));
+    const checkpoint = await runCrac(t, ['checkpoint', '--pid', String(pid), '--image', dir, '--leave-running'], {}, CHECKPOINT_LIMIT_MS);
+    await new Promise((r) => setTimeout(r, 300));
+    const during = await load.stop();
+    t.equal(checkpoint.code, 0, 'crac checkpoint --leave-running wrote an image');
+    if (checkpoint.code !== 0) t.comment(checkpoint.output);
+    t.same({ refused: during.refused, reset: during.reset, other: during.other }, { refused: 0, reset: 0, other: {} }, `during the checkpoint: ${during.answered} of ${during.sent} answered`);
+    if (checkpoint.code !== 0) return;
+
+    const copyPort = await freePort();
+    const restorer = startCrac(t, ['restore', dir, '--verify', '--listen', `127.0.0.1:${copyPort}`]);
+    t.teardown(() => stopServing(t, restorer, copyPort));
+    await restorer.waitFor(/holding 127\.0\.0\.1:\d+ for the restored app/);
+    const restoring = startConnectionLoad({ port: copyPort, intervalMs: 4, limit: 2000 });
+    const deadline = Date.now() + CHECKPOINT_LIMIT_MS;
+    while (restoring.answered() < 50 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const restored = await restoring.stop();
+    t.same({ refused: restored.refused, reset: restored.reset, other: restored.other }, { refused: 0, reset: 0, other: {} }, `during the restore: ${restored.answered} of ${restored.sent} answered`);
+    t.ok(restored.outcomes.every((o) => o.body?.framework === app.framework), 'by the restored copy');
   });
 
   t.test(`${app.framework}: an app that checkpoints itself once ready (crac run --image) is restored by crac restore`, async (t) => {
