@@ -83,6 +83,17 @@ function resolveNode(given) {
 
 const log = (line) => process.stdout.write(`${line}\n`);
 
+/** results.json, then REPORT.md and chart.svg from it; with --no-report, only `part` printed (`what` names it). */
+function saveResult(result, part, what) {
+  if (opts['no-report']) {
+    log(JSON.stringify(part, null, 2));
+    return;
+  }
+  writeFileSync(RESULTS_FILE, `${JSON.stringify(result, null, 2)}\n`);
+  writeReport(result);
+  log(`wrote bench/results.json (${what}), bench/REPORT.md, bench/chart.svg`);
+}
+
 /** bench/chart.svg and bench/REPORT.md from the results of a run. */
 function writeReport(result) {
   writeFileSync(join(__dirname, 'chart.svg'), renderChart(result.summaries));
@@ -184,13 +195,7 @@ async function main() {
     // The other Node versions' runs stay, but not one of the Node measured here.
     const otherNodes = Object.fromEntries(Object.entries(earlier.otherNodes ?? {}).filter(([version]) => version !== machine.node));
     const result = { command, machine, runs, requests, compileCache: work.compileCache, durationS: Math.round((Date.now() - startedAt) / 1000), summaries, imageChecks, otherNodes, connections: earlier.connections };
-    if (!opts['no-report']) {
-      writeFileSync(RESULTS_FILE, `${JSON.stringify(result, null, 2)}\n`);
-      writeReport(result);
-      log('wrote bench/REPORT.md, bench/results.json, bench/chart.svg');
-    } else {
-      log(JSON.stringify(summaries, null, 2));
-    }
+    saveResult(result, summaries, 'everything');
     rmSync(dir, { recursive: true, force: true });
   } catch (error) {
     // Images hold process memory: remove them, keep only the log.
@@ -230,13 +235,7 @@ async function imageChecksOnly() {
       load: `${loadAtStart.toFixed(2)} / ${loadavg()[0].toFixed(2)}`,
       examples: measured,
     };
-    if (!opts['no-report']) {
-      writeFileSync(RESULTS_FILE, `${JSON.stringify(result, null, 2)}\n`);
-      writeReport(result);
-      log('wrote bench/results.json (imageChecks), bench/REPORT.md, bench/chart.svg');
-    } else {
-      log(JSON.stringify(result.imageChecks, null, 2));
-    }
+    saveResult(result, result.imageChecks, 'imageChecks');
     rmSync(dir, { recursive: true, force: true });
   } catch (error) {
     for (const entry of readdirSync(dir)) if (join(dir, entry) !== work.logFile) rmSync(join(dir, entry), { recursive: true, force: true });
@@ -258,13 +257,7 @@ async function otherNodeOnly() {
     const { summaries } = await measureAll(work);
     const measured = { command: ['node bench/run.js', ...args].join(' '), node: version, runs, load: `${loadAtStart.toFixed(2)} / ${loadavg()[0].toFixed(2)}`, summaries };
     result.otherNodes = { ...result.otherNodes, [version]: measured };
-    if (!opts['no-report']) {
-      writeFileSync(RESULTS_FILE, `${JSON.stringify(result, null, 2)}\n`);
-      writeReport(result);
-      log(`wrote bench/results.json (otherNodes ${version}), bench/REPORT.md, bench/chart.svg`);
-    } else {
-      log(JSON.stringify(measured, null, 2));
-    }
+    saveResult(result, measured, `otherNodes ${version}`);
     rmSync(dir, { recursive: true, force: true });
   } catch (error) {
     for (const entry of readdirSync(dir)) if (join(dir, entry) !== work.logFile) rmSync(join(dir, entry), { recursive: true, force: true });
@@ -292,13 +285,7 @@ async function connectionsOnly() {
       restoreAnswers: RESTORE_ANSWERS,
       examples: summarizeConnections(measured),
     };
-    if (!opts['no-report']) {
-      writeFileSync(RESULTS_FILE, `${JSON.stringify(result, null, 2)}\n`);
-      writeReport(result);
-      log('wrote bench/results.json (connections), bench/REPORT.md, bench/chart.svg');
-    } else {
-      log(JSON.stringify(result.connections, null, 2));
-    }
+    saveResult(result, result.connections, 'connections');
     rmSync(dir, { recursive: true, force: true });
   } catch (error) {
     for (const entry of readdirSync(dir)) if (join(dir, entry) !== work.logFile) rmSync(join(dir, entry), { recursive: true, force: true });
