@@ -53,3 +53,7 @@ t.test('a restored copy whose OpenSSL cannot reseed fails with ReseedError', asy
   t.throws(() => refreshRandomness(bridge), { name: 'ReseedError', code: 'ERR_CRAC_RESEED_FAILED', message: /RAND_poll\(\) failed/ });
   t.throws(() => refreshRandomness(bridge), crac.ReseedError);
 });
+
+t.test('the errors of the listeners are exported from node-crac/http', async (t) => {
+  for (const name of ['DrainTimeoutError', 'ListenError', 'HandedListenerError']) t.type((http as Record<string, unknown>)[name], 'function', name);
+});

@@ -9,6 +9,7 @@ export { trackConnections } from './connectionTracker.js';
 export type { DrainReport, DrainTimeoutPolicy } from './drain.js';
 export type { InFlightRequest } from './connectionTracker.js';
 export { ListenError } from './listen.js';
+export { HandedListenerError } from './handedListener.js';
 export { DEFAULT_LISTEN_ENV } from './listenEnv.js';
 export type { ListenEnv } from './listenEnv.js';
 export { formatAddress } from './listenAddress.js';
