@@ -10,7 +10,44 @@ import { describeOwner } from './trustedPath.js';
  * resolved, which is what must be run, or what is wrong and how to fix it.
  */
 export function trustedExecutable(path: string): { real: string } | { problem: string; fix: string } {
-  const uid = process.geteuid?.() ?? process.getuid?.() ?? 0;
+  return trustedPath(path, 'file');
+}
+
+/**
+ * Whether root may run every file in the directory `dir` (as trustedExecutable
+ * checks each): the directory's path is walked once, then each entry is looked
+ * at in it, which nobody else can change once the directory passed; an entry
+ * that is a symlink is followed as trustedExecutable does. Returns the first
+ * problem, or undefined.
+ */
+export function untrustedFileIn(dir: string, names: string[]): { problem: string; fix: string } | undefined {
+  const trust = trustedPath(dir, 'directory');
+  if ('problem' in trust) return trust;
+  const uid = currentUid();
+  for (const name of names) {
+    const path = join(trust.real, name);
+    let st: Stats;
+    try {
+      st = lstatSync(path);
+    } catch (error) {
+      return { problem: `${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, fix: 'reinstall the package that holds it' };
+    }
+    const problem = st.isSymbolicLink()
+      ? ((found) => ('problem' in found ? found : undefined))(trustedExecutable(path))
+      : st.isFile()
+        ? ownerProblem(path, st, uid, false)
+        : { problem: `${path} is not a regular file`, fix: 'reinstall the package that holds it' };
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function currentUid(): number {
+  return process.geteuid?.() ?? process.getuid?.() ?? 0;
+}
+
+function trustedPath(path: string, expect: 'file' | 'directory'): { real: string } | { problem: string; fix: string } {
+  const uid = currentUid();
   let pending = resolve(path).split(sep).filter(Boolean);
   let dir = '/';
   let hops = 0;
@@ -34,9 +71,10 @@ export function trustedExecutable(path: string): { real: string } | { problem: s
       continue;
     }
     const last = pending.length === 0;
-    if (!last && !st.isDirectory()) return { problem: `${next} is not a directory`, fix: 'point to an existing CRIU binary' };
-    if (last && !st.isFile()) return { problem: `${next} is not a regular file`, fix: 'point to the CRIU binary itself' };
-    const problem = ownerProblem(next, st, uid, !last);
+    const wantsDirectory = !last || expect === 'directory';
+    if (wantsDirectory && !st.isDirectory()) return { problem: `${next} is not a directory`, fix: 'point to an existing CRIU binary' };
+    if (!wantsDirectory && !st.isFile()) return { problem: `${next} is not a regular file`, fix: 'point to the CRIU binary itself' };
+    const problem = ownerProblem(next, st, uid, wantsDirectory);
     if (problem) return problem;
     if (last) return { real: next };
     dir = next;

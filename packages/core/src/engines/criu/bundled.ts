@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { trustedExecutable } from '../../trust/trustedExecutable.js';
+import { trustedExecutable, untrustedFileIn } from '../../trust/trustedExecutable.js';
 
 /** The package that ships CRIU for this platform: an optional dependency of node-crac (x64 Linux only, for now). */
 export const BUNDLED_CRIU_PACKAGE = `@node-crac/criu-${process.platform}-${process.arch}`;
@@ -43,13 +43,11 @@ export function untrustedBundledFile(launcher: string): { problem: string; fix: 
   const lib = join(root, 'lib');
   let libraries: string[];
   try {
-    libraries = readdirSync(lib).map((name) => join(lib, name));
+    libraries = readdirSync(lib);
   } catch (error) {
     return { problem: `${lib} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, fix: `reinstall ${BUNDLED_CRIU_PACKAGE}` };
   }
-  for (const file of [join(root, 'sbin', 'criu'), ...libraries]) {
-    const trust = trustedExecutable(file);
-    if ('problem' in trust) return trust;
-  }
-  return undefined;
+  const binary = trustedExecutable(join(root, 'sbin', 'criu'));
+  if ('problem' in binary) return binary;
+  return untrustedFileIn(lib, libraries);
 }

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { type Teardown, trustedTempDir } from '@node-crac/test-kit';
@@ -44,6 +44,19 @@ t.test('every file the launcher runs or loads must be trusted, like the launcher
   chmodSync(join(pkg, 'lib'), 0o777);
   t.match(untrustedBundledFile(launcher), { problem: `the directory ${join(pkg, 'lib')} is group- and world-writable (mode 0777)` });
   chmodSync(join(pkg, 'lib'), 0o755);
+
+  // A library that is a symlink is followed, as the loader follows it, and its target checked.
+  const open = trustedTempDir(t, 'criu-bundled-open-');
+  chmodSync(open, 0o777);
+  writeFileSync(join(open, 'libplanted.so'), '', { mode: 0o644 });
+  symlinkSync(join(open, 'libplanted.so'), join(pkg, 'lib', 'libplanted.so'));
+  t.match(untrustedBundledFile(launcher), { problem: `the directory ${open} is group- and world-writable (mode 0777)` });
+  rmSync(join(pkg, 'lib', 'libplanted.so'));
+  symlinkSync('libc.so.6', join(pkg, 'lib', 'libc.so'));
+  t.equal(untrustedBundledFile(launcher), undefined, 'a link to a trusted library next to it is fine');
+
+  mkdirSync(join(pkg, 'lib', 'not-a-library'));
+  t.match(untrustedBundledFile(launcher), { problem: `${join(pkg, 'lib', 'not-a-library')} is not a regular file` });
 });
 
 t.test('a package without lib/ is refused, naming the folder', async (t) => {
