@@ -1,5 +1,4 @@
 import { writeFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 
 /**
  * Where `crac restore`'s time goes, for the benchmark: with CRAC_RESTORE_TIMINGS=FILE
@@ -28,6 +27,7 @@ const CRIU_PHASES: { phase: string; line: RegExp; last?: boolean }[] = [
 ];
 const ACTION_LINE = /^\(\s*([\d.]+)\) Running ([\w-]+) scripts\n(?:.*\n)*?crac_restore_helper: action \2 at (\d+\.\d+)$/gm;
 
+// Node's global `performance` loads perf_hooks on first use, so a restore without timings never does.
 export class RestoreTimings {
   readonly #command: { phase: string; at: number }[] = [];
 
