@@ -4,6 +4,7 @@ import { closeSync, openSync, readdirSync, readFileSync, readlinkSync } from 'no
 import { join } from 'node:path';
 import { CRAC_BIN } from './crac.js';
 import { listeningInode } from './procNetTcp.js';
+import { removeDirs, savedRestoreLogDirs } from './restoreLogs.js';
 import type { Teardown } from './teardown.js';
 import { tempDir } from './tempDir.js';
 
@@ -47,12 +48,19 @@ export function startNode(t: Teardown, node: string, args: string[], env: Record
     }
   };
   const what = args[0] === CRAC_BIN ? `crac ${args[1]}` : `node ${args[0]}`;
-  const exited = new Promise<Exit>((done) => child.once('exit', (code, signal) => done({ code, signal })));
+  const savedLogs: string[] = [];
+  const exited = new Promise<Exit>((done) =>
+    child.once('exit', (code, signal) => {
+      savedLogs.push(...savedRestoreLogDirs(output()));
+      done({ code, signal });
+    }),
+  );
   t.teardown(async () => {
     if (running(child)) {
       child.kill('SIGKILL');
       await exited;
     }
+    removeDirs(savedLogs);
   });
   const waitFor = async (pattern: RegExp, from = 0): Promise<RegExpMatchArray> => {
     const deadline = Date.now() + WAIT_LIMIT_MS;
