@@ -94,6 +94,13 @@ function saveResult(result, part, what) {
   log(`wrote bench/results.json (${what}), bench/REPORT.md, bench/chart.svg`);
 }
 
+/** A mode that failed: its work directory emptied but for the servers' log (images hold process memory), the error said, exit code 1. */
+function failed(what, work, error) {
+  for (const entry of readdirSync(work.dir)) if (join(work.dir, entry) !== work.logFile) rmSync(join(work.dir, entry), { recursive: true, force: true });
+  log(`${what} failed: ${error.stack || error}\nserver logs kept in ${work.logFile}`);
+  process.exitCode = 1;
+}
+
 /** bench/chart.svg and bench/REPORT.md from the results of a run. */
 function writeReport(result) {
   writeFileSync(join(__dirname, 'chart.svg'), renderChart(result.summaries));
@@ -198,10 +205,7 @@ async function main() {
     saveResult(result, summaries, 'everything');
     rmSync(dir, { recursive: true, force: true });
   } catch (error) {
-    // Images hold process memory: remove them, keep only the log.
-    for (const entry of readdirSync(dir)) if (join(dir, entry) !== work.logFile) rmSync(join(dir, entry), { recursive: true, force: true });
-    log(`benchmark failed: ${error.stack || error}\nserver logs kept in ${work.logFile}`);
-    process.exitCode = 1;
+    failed('benchmark', work, error);
   }
 }
 
@@ -238,9 +242,7 @@ async function imageChecksOnly() {
     saveResult(result, result.imageChecks, 'imageChecks');
     rmSync(dir, { recursive: true, force: true });
   } catch (error) {
-    for (const entry of readdirSync(dir)) if (join(dir, entry) !== work.logFile) rmSync(join(dir, entry), { recursive: true, force: true });
-    log(`image checks failed: ${error.stack || error}\nserver logs kept in ${work.logFile}`);
-    process.exitCode = 1;
+    failed('image checks', work, error);
   }
 }
 
@@ -260,9 +262,7 @@ async function otherNodeOnly() {
     saveResult(result, measured, `otherNodes ${version}`);
     rmSync(dir, { recursive: true, force: true });
   } catch (error) {
-    for (const entry of readdirSync(dir)) if (join(dir, entry) !== work.logFile) rmSync(join(dir, entry), { recursive: true, force: true });
-    log(`benchmark failed: ${error.stack || error}\nserver logs kept in ${work.logFile}`);
-    process.exitCode = 1;
+    failed('benchmark', work, error);
   }
 }
 
@@ -288,9 +288,7 @@ async function connectionsOnly() {
     saveResult(result, result.connections, 'connections');
     rmSync(dir, { recursive: true, force: true });
   } catch (error) {
-    for (const entry of readdirSync(dir)) if (join(dir, entry) !== work.logFile) rmSync(join(dir, entry), { recursive: true, force: true });
-    log(`connections failed: ${error.stack || error}\nserver logs kept in ${work.logFile}`);
-    process.exitCode = 1;
+    failed('connections', work, error);
   }
 }
 
