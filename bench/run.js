@@ -248,14 +248,17 @@ async function imageChecksOnly() {
 
 /** --other-node: every run with that Node, into results.json's otherNodes; the rest of it stays as it is. */
 async function otherNodeOnly() {
-  const dir = mkdtempSync(join(tmpdir(), 'node-crac-bench-node-'));
-  const work = { dir, logFile: join(dir, 'servers.log'), compileCache: hasCompileCache() };
   const result = JSON.parse(readFileSync(RESULTS_FILE, 'utf8'));
   const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+  if (version === result.machine.node) {
+    process.stderr.write(`--other-node: the main run is on ${version} already: give another version\n`);
+    process.exit(2);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'node-crac-bench-node-'));
+  const work = { dir, logFile: join(dir, 'servers.log'), compileCache: hasCompileCache() };
   log(`node-crac benchmark on ${version}: ${runs} runs x ${examples.map((e) => e.name).join(', ')}; logs in ${work.logFile}`);
   const loadAtStart = loadavg()[0];
   try {
-    if (version === result.machine.node) throw new Error(`the main run is on ${version} already: give --other-node another version`);
     const { summaries } = await measureAll(work);
     const measured = { command: ['node bench/run.js', ...args].join(' '), node: version, runs, load: `${loadAtStart.toFixed(2)} / ${loadavg()[0].toFixed(2)}`, summaries };
     result.otherNodes = { ...result.otherNodes, [version]: measured };
