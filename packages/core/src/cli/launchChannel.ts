@@ -1,6 +1,7 @@
 import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
+import { procStatFields } from '../checks/procStat.js';
 import { parseUnixTable } from '../checks/socketTables.js';
 import {
   type ControlAnswer,
@@ -287,15 +288,10 @@ function connectResult(path: string): Promise<string> {
  */
 const SETTLE_LIMIT_MS = 5_000;
 
-/** The parent of `pid`, from /proc/PID/stat; undefined when it is gone. */
+/** The parent of `pid` (field 4 of /proc/PID/stat); undefined when it is gone. */
 function parentOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name, in parentheses, may hold spaces and parentheses: the fields after the last ')'.
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
-  }
+  const ppid = procStatFields(pid)?.[1];
+  return ppid === undefined ? undefined : Number(ppid);
 }
 
 /** Every live descendant of `ancestor`. */

@@ -1,5 +1,6 @@
-import { closeSync, readFileSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { procStatFields } from '../checks/procStat.js';
 import { ConfigurationError } from '../cycle/errors.js';
 import { LAUNCH_ENV } from '../launch/protocol.js';
 import { loadBridge, type SocketDescription } from '../native/bridge.js';
@@ -104,14 +105,7 @@ export function takeHandedListener(handed: HandedListener): number {
 
 /** Field 22 of /proc/PID/stat (start time in clock ticks since boot), or undefined when there is no such process. */
 export function processStartTime(pid: number): string | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // After the command name in parentheses (which may hold spaces and ')'), field 3 on.
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  return procStatFields(pid)?.[19];
 }
 
 function describe(found: SocketDescription): string {
