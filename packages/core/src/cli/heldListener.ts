@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { formatHandedListener, processStartTime } from '../http/handedListener.js';
 import { LAUNCH_ENV } from '../launch/protocol.js';
 import { loadBridge, type SocketDescription } from '../native/bridge.js';
-import { UsageError } from './command.js';
+import { say, UsageError } from './command.js';
 
 /** Node's default listen() backlog; the app's listen on a duplicate sets its own. */
 const BACKLOG = 511;
@@ -116,6 +116,20 @@ function held(fd: number, host: string, port: number, hostNamed: boolean, origin
       open = false;
     },
   };
+}
+
+/**
+ * `--listen` and `--reuse-port` of crac restore and crac start: the socket
+ * held (see holdListener), said on stderr for `forWhom`, with what
+ * --reuse-port means on this host; undefined without either.
+ */
+export function holdListenerForRestore(listen: string | undefined, reusePort: boolean, forWhom: string): HeldListener | undefined {
+  if (reusePort && listen === undefined) throw new UsageError('--reuse-port goes with --listen (with systemd socket activation, set ReusePort= in the .socket unit)');
+  const listener = holdListener(listen, reusePort);
+  if (listener) say(`holding ${listener.host}:${listener.port} for ${forWhom} (${listener.origin})`);
+  const note = reusePort ? reusePortNote() : undefined;
+  if (note) say(`note: ${note}`);
+  return listener;
 }
 
 /**

@@ -20,7 +20,7 @@ import type { RestorePayload } from '../engines/engine.js';
 import { loadBridge, type NativeBridge, restoreHelperPath } from '../native/bridge.js';
 import { type Command, splitAtDashDash, UsageError } from './command.js';
 import { relay } from './launchApp.js';
-import { type HeldListener, holdListener, listenerEnv, reusePortNote } from './heldListener.js';
+import { type HeldListener, holdListenerForRestore, listenerEnv } from './heldListener.js';
 
 const help = `Usage: crac restore DIR [--env K=V | --env K ...] [--env-file FILE] [--verify] [--listen [HOST:]PORT [--reuse-port]] [-- args...]
 
@@ -87,16 +87,12 @@ export const restoreCommand: Command = {
       },
     });
     if (positionals.length !== 1) throw new UsageError('give exactly one image directory');
-    if (values['reuse-port'] && values.listen === undefined) throw new UsageError('--reuse-port goes with --listen (with systemd socket activation, set ReusePort= in the .socket unit)');
     const imageDir = resolve(positionals[0]!);
     const env = collectEnv(values['env-file'], values.env);
     const resumeTimeoutS = Number(values['resume-timeout']);
     if (!Number.isFinite(resumeTimeoutS) || resumeTimeoutS <= 0) throw new UsageError(`--resume-timeout wants a number of seconds, got "${values['resume-timeout']}"`);
-    const listener = holdListener(values.listen, values['reuse-port']);
+    const listener = holdListenerForRestore(values.listen, values['reuse-port'], 'the restored app');
     try {
-      if (listener) say(`holding ${listener.host}:${listener.port} for the restored app (${listener.origin})`);
-      const note = values['reuse-port'] ? reusePortNote() : undefined;
-      if (note) say(`note: ${note}`);
       return await restore(
         imageDir,
         { env, args, restoreWallTime: Date.now() },

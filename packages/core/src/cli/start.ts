@@ -14,7 +14,7 @@ import { restorePrivilegeProblem } from './restorePrivileges.js';
 import type { LaunchedApp } from './launchApp.js';
 import { runApp } from './run.js';
 import { saveColdImage } from './saveColdImage.js';
-import { holdListener, reusePortNote } from './heldListener.js';
+import { holdListenerForRestore } from './heldListener.js';
 
 const help = `Usage: crac start --image DIR [--env K=V | --env K ...] [--env-file FILE] [--verify] [--save] [--listen [HOST:]PORT [--reuse-port]] -- <command...>
 
@@ -67,7 +67,6 @@ export const startCommand: Command = {
         'reuse-port': { type: 'boolean', default: false },
       },
     });
-    if (values['reuse-port'] && values.listen === undefined) throw new UsageError('--reuse-port goes with --listen (with systemd socket activation, set ReusePort= in the .socket unit)');
     if (!values.image) throw new UsageError('--image DIR is required');
     if (command.length === 0) throw new UsageError('give the command that starts the app cold after --');
     const resumeTimeoutS = Number(values['resume-timeout']);
@@ -85,11 +84,8 @@ export const startCommand: Command = {
     };
 
     // Held from before the restore (or the cold start) to the app's end, whichever way it starts.
-    const listener = holdListener(values.listen, values['reuse-port']);
+    const listener = holdListenerForRestore(values.listen, values['reuse-port'], 'the app');
     try {
-      if (listener) say(`holding ${listener.host}:${listener.port} for the app (${listener.origin})`);
-      const note = values['reuse-port'] ? reusePortNote() : undefined;
-      if (note) say(`note: ${note}`);
       const reason = whyNotRestorable(imageDir, values.verify);
       if (reason) return await cold(reason);
       say(`restoring ${imageDir}`);
