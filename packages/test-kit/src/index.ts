@@ -17,7 +17,7 @@ export { type ConnectionLoad, type ConnectionLoadOptions, type ConnectionLoadRes
 export { fillFilesystem, tmpfsDir, type TmpfsOptions } from './mounts.js';
 export { freePort, portFreed, tryConnect } from './ports.js';
 export { listeningInode, readProcNetTcp, TCP_LISTEN, type TcpSocket } from './procNetTcp.js';
-export { type Exit, leftOver, newToken, pidListeningOn, processesWith, runCrac, type Started, startCrac, startNode, stopProcess } from './processes.js';
+export { type Exit, leftOver, newToken, pidListeningOn, processesWith, runCrac, type Started, type StartOptions, startCrac, startNode, stopProcess } from './processes.js';
 export type { Teardown } from './teardown.js';
 export { exportsExactly } from './entryExports.js';
 export { homeTempDir, tempDir, trustedTempDir } from './tempDir.js';

@@ -22,6 +22,11 @@ export interface Started {
   waitFor(pattern: RegExp, from?: number): Promise<RegExpMatchArray>;
 }
 
+export interface StartOptions {
+  inherited?: number[];
+  ownSession?: boolean;
+}
+
 const running = (child: ChildProcess): boolean => child.exitCode === null && child.signalCode === null;
 
 /**
@@ -30,13 +35,15 @@ const running = (child: ChildProcess): boolean => child.exitCode === null && chi
  * opened for append: Node's stdio 'pipe' would be a unix socketpair, which
  * CRIU cannot re-attach to a restored app (docs/checkpoint-mechanism.md §6), and a restored app
  * writes to its restorer's stdout. `inherited` descriptors become fds 3, 4, ... of the process.
+ * `ownSession` makes it lead a session, as crac run does: CRIU refuses a process whose session
+ * leader is outside its PID namespace (as a CI runner's is).
  */
-export function startNode(t: Teardown, node: string, args: string[], env: Record<string, string> = {}, inherited: number[] = []): Started {
+export function startNode(t: Teardown, node: string, args: string[], env: Record<string, string> = {}, { inherited = [], ownSession = false }: StartOptions = {}): Started {
   const log = join(tempDir(t, 'crac-out-'), 'output.log');
   const fd = openSync(log, 'a', 0o600);
   let child: ChildProcess;
   try {
-    child = spawn(node, args, { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd, ...inherited] });
+    child = spawn(node, args, { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd, ...inherited], detached: ownSession });
   } finally {
     closeSync(fd);
   }

@@ -64,12 +64,14 @@ t.test('crac checkpoint --pid refuses a process without a trigger and leaves it 
 t.test('an app that called installCheckpointTrigger() is checkpointed with --pid through its own socket', async (t) => {
   if (!criuUsable(t)) return;
   const token = newToken(t);
-  // Started directly, with io_uring blocked as crac run does (Node 24 opens rings CRIU cannot dump).
-  const app = startNode(t, process.execPath, [FIXTURE, token], {
-    OPT_IN_TRIGGER: '1',
-    SHUTDOWN_ON: 'SIGUSR2',
-    LD_PRELOAD: withIoUringBlocker(process.env.LD_PRELOAD),
-  });
+  // Started directly, as crac run would: io_uring blocked (Node 24 opens rings CRIU cannot dump), its own session.
+  const app = startNode(
+    t,
+    process.execPath,
+    [FIXTURE, token],
+    { OPT_IN_TRIGGER: '1', SHUTDOWN_ON: 'SIGUSR2', LD_PRELOAD: withIoUringBlocker(process.env.LD_PRELOAD) },
+    { ownSession: true },
+  );
   await app.waitFor(/listening \d+/);
   const imageDir = join(tempDir(t, 'crac-image-'), 'image');
   const run = await runCrac(t, ['checkpoint', '--pid', String(app.child.pid), '--image', imageDir]);

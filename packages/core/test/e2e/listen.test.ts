@@ -134,7 +134,7 @@ t.test('crac restore --listen: clients connecting from before CRIU starts are al
 
 /** Starts `crac ...args` as systemd socket activation would: LISTEN_PID its own pid, LISTEN_FDS=1, and `fd` as its fd 3. */
 function startActivated(t: Test, fd: number, args: string[], env: Record<string, string> = {}): Started {
-  return startNode(t, '/bin/sh', ['-c', 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" "$@"', process.execPath, CRAC_BIN, ...args], env, [fd]);
+  return startNode(t, '/bin/sh', ['-c', 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" "$@"', process.execPath, CRAC_BIN, ...args], env, { inherited: [fd] });
 }
 
 t.test('systemd socket activation: crac run takes the listening socket on fd 3, hands it to the app, and keeps it through a checkpoint', async (t) => {
