@@ -51,12 +51,13 @@ t.test('a second checkpoint into a directory that holds a bigger image leaves on
     const held = createServer((socket) => socket.on('error', () => undefined));
     await new Promise<void>((done) => held.listen(0, '127.0.0.1', done));
     t.teardown(() => closeServer(held));
+    // Port 0: a port found free beforehand may be taken by then (the app ended with EADDRINUSE in CI).
     const outbound = await runCrac(t, ['checkpoint', '--image', imageDir, '--', process.execPath, PLAIN_APP, token], {
-      PORT: String(await freePort()),
+      PORT: '0',
       OUTBOUND_PORT: String((held.address() as { port: number }).port),
     });
     t.equal(outbound.code, 1, outbound.output);
-    t.match(outbound.output, /the checkpoint failed/, 'refused in the app, by the open-resource check');
+    t.match(outbound.output, /the checkpoint failed[\s\S]*Checkpoint refused: 1 open descriptor/, 'refused in the app, by the open-resource check');
     t.same(fileListing(imageDir), before, 'the refusal in the app changed nothing');
 
     const verify = await runCrac(t, ['verify', imageDir]);
