@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, realpathSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, realpathSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,7 +11,7 @@ import { checkAppUnchanged, hostDifferences } from '../image/compatibility.js';
 import { freeBytes, readSealedImage } from '../image/imageDir.js';
 import { RESTORE_FAILED_EXIT_CODE } from '../resumed/restoreFailure.js';
 import { checkImageFiles, verifyImageContent } from '../image/imageIntegrity.js';
-import { createPrivateTempDir } from '../trust/privateTemp.js';
+import { createPrivateTempDir, createProcessDir } from '../trust/privateTemp.js';
 import { collectEnv } from './envFile.js';
 import { locateCriu } from '../engines/criu/locate.js';
 import { planKdatCache } from '../engines/criu/kdatCache.js';
@@ -149,27 +149,28 @@ export async function restore(imageDir: string, payload: RestorePayload, options
 
   // CRIU writes its log into a file that is already unlinked (through fd 4), so that
   // nothing is left behind however this ends; it is saved only when asked or on failure,
-  // in a fresh private directory: the log holds process state. That directory is also
-  // CRIU's work directory, so that it writes nothing (stats-restore) into the image.
-  let logDir: ReturnType<typeof createPrivateTempDir>;
+  // in a fresh private directory: the log holds process state. CRIU works (stats-restore)
+  // in a directory of this process's, so that it writes nothing into the image, and a
+  // restore killed before it removed that directory has it removed by the next.
+  let workDir: ReturnType<typeof createProcessDir>;
   let logFd: number;
   try {
-    logDir = createPrivateTempDir('node-crac-restore');
+    workDir = createProcessDir('restore');
   } catch (error) {
     closeSync(payloadRead);
     throw new Error(`cannot create a directory for CRIU's log in ${tmpdir()}: ${(error as Error).message}${tmpdirFullHint(error)}`);
   }
-  const logPath = join(logDir.path, 'restore.log');
   try {
-    logFd = openSync(logPath, 'wx+', 0o600);
-    unlinkSync(logPath);
+    const openPath = join(workDir.path, 'restore.log');
+    logFd = openSync(openPath, 'wx+', 0o600);
+    unlinkSync(openPath);
   } catch (error) {
     closeSync(payloadRead);
-    logDir.remove();
-    throw new Error(`cannot create CRIU's log in ${logDir.path}: ${(error as Error).message}${tmpdirFullHint(error)}`);
+    workDir.remove();
+    throw new Error(`cannot create CRIU's log in ${workDir.path}: ${(error as Error).message}${tmpdirFullHint(error)}`);
   }
-  const kdat = planKdatCache(criu.path, helper, [imageDir, logDir.path]);
-  const criuArgv = restoreArgs(criu.path, imageDir, meta, { payload: 3, stdout: 1, stderr: 2 }, { log: '/proc/self/fd/4', workDir: logDir.path }, [helper, 'wait'],
+  const kdat = planKdatCache(criu.path, helper, [imageDir, workDir.path]);
+  const criuArgv = restoreArgs(criu.path, imageDir, meta, { payload: 3, stdout: 1, stderr: 2 }, { log: '/proc/self/fd/4', workDir: workDir.path }, [helper, 'wait'],
     kdat.use || timings.wanted ? ['--action-script', helper] : []);
   const stdout = stdioForApp(1, process.stdout, bridge);
   const stderr = stdioForApp(2, process.stderr, bridge);
@@ -182,7 +183,7 @@ export async function restore(imageDir: string, payload: RestorePayload, options
   } catch (error) {
     closeSync(payloadRead);
     closeSync(logFd);
-    logDir.remove();
+    workDir.remove();
     throw error;
   } finally {
     stdout.handedOver();
@@ -257,11 +258,9 @@ export async function restore(imageDir: string, payload: RestorePayload, options
   // A copy that found no payload on its status pipe ends at once with RESTORE_FAILED_EXIT_CODE, maybe before the monitor looked.
   if (!stopped && !payloadTaken && criuRestored && code === RESTORE_FAILED_EXIT_CODE) stopped = 'unattached';
   const failed = stopped !== undefined || (code !== 0 && !restored);
-  rmSync(join(logDir.path, 'stats-restore'), { force: true });
-  let saved = false;
-  if (keepLog || failed) saved = saveLog(logPath, log);
-  if (!saved) logDir.remove();
-  const logNote = saved ? `log: ${logPath}` : log === '' ? `CRIU's log is empty${tmpdirFullHint()}` : `the log could not be saved to ${logPath}${tmpdirFullHint()}`;
+  workDir.remove();
+  const saved = keepLog || failed ? saveLog(log) : undefined;
+  const logNote = saved?.path ? `log: ${saved.path}` : log === '' ? `CRIU's log is empty${tmpdirFullHint()}` : `the log could not be saved: ${saved?.error}${tmpdirFullHint()}`;
 
   if (stopped === 'runaway') {
     say(
@@ -301,7 +300,7 @@ export async function restore(imageDir: string, payload: RestorePayload, options
         'fix them, or add --keep-failed to keep a failed copy running for debugging',
     );
   }
-  if (keepLog) say(saved ? `CRIU log: ${logPath}` : logNote);
+  if (keepLog) say(saved?.path ? `CRIU log: ${saved.path}` : logNote);
   return code;
 }
 
@@ -314,17 +313,21 @@ function logLimitBytes(): number {
   return (Number.isFinite(mb) && mb > 0 ? mb : DEFAULT_LOG_LIMIT_MB) * 1024 * 1024;
 }
 
-function saveLog(path: string, log: string): boolean {
+/** The log in a fresh private directory, `$TMPDIR/node-crac-restore-XXXXXX/restore.log`, or why it could not be written there. */
+function saveLog(log: string): { path?: string; error?: string } {
+  let dir: ReturnType<typeof createPrivateTempDir>;
+  try {
+    dir = createPrivateTempDir('node-crac-restore');
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+  const path = join(dir.path, 'restore.log');
   try {
     writeFileSync(path, log, { mode: 0o600, flag: 'wx' });
-    return true;
-  } catch {
-    try {
-      unlinkSync(path);
-    } catch {
-      // never written
-    }
-    return false;
+    return { path };
+  } catch (error) {
+    dir.remove();
+    return { error: `${path}: ${(error as Error).message}` };
   }
 }
 

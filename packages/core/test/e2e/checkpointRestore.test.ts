@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { criuUsable, freePort, getJson, leftOver, newToken, processesWith, runCrac, startCrac, tempDir } from '@node-crac/test-kit';
+import { criuUsable, freePort, getJson, leftOver, newToken, processesWith, runCrac, startCrac, tempDir, tmpdirLeftovers } from '@node-crac/test-kit';
 import { FIXTURE, checkpointFixture } from './harness.js';
 
 // One image, checkpointed by `crac checkpoint`, restored in several ways.
@@ -66,12 +66,24 @@ t.test('crac checkpoint, then crac restore', async (t) => {
     await second.exited;
   });
 
-  await t.test('a restorer killed with SIGKILL leaves no orphaned server', async (t) => {
-    const restorer = startCrac(t, ['restore', imageDir]);
+  await t.test('a restorer killed with SIGKILL leaves no orphaned server, and the next restore removes its work directory', async (t) => {
+    const tmp = tempDir(t, 'crac-tmp-');
+    const runtime = join(tmp, `node-crac-${process.getuid!()}`);
+    const workDirs = (): string[] => readdirSync(runtime).filter((name) => name.startsWith('restore-'));
+    const restorer = startCrac(t, ['restore', imageDir], { TMPDIR: tmp });
     await restorer.waitFor(/listening (\d+)/);
     restorer.child.kill('SIGKILL');
     await restorer.exited;
     t.same(await leftOver(token), [], 'the restored app went with its restorer');
+    t.same(tmpdirLeftovers(tmp), [], 'nothing in $TMPDIR but the runtime directory');
+    t.match(workDirs(), [new RegExp(`^restore-\\d+-${restorer.child.pid}-\\w{6}$`)], "the killed restore's work directory is there");
+
+    const next = startCrac(t, ['restore', imageDir], { TMPDIR: tmp });
+    await next.waitFor(/listening (\d+)/);
+    t.match(workDirs(), [new RegExp(`^restore-\\d+-${next.child.pid}-\\w{6}$`)], 'the next restore removed it');
+    next.child.kill('SIGTERM');
+    await next.exited;
+    t.same(workDirs(), [], 'and its own when it ended');
   });
 });
 
