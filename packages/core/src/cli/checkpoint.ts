@@ -104,7 +104,7 @@ async function checkpoint(argv: string[], run: CheckpointRun): Promise<number> {
     if (command.length > 0) throw new UsageError('give either --pid or a command after --, not both');
     if (values['no-auto'] || values.auto !== undefined) throw new UsageError(`--${values.auto === undefined ? 'no-auto' : 'auto'} goes with a command to start (or with crac run), not --pid`);
     if (values.listen !== undefined) throw new UsageError('--listen goes with a command to start, not --pid: the launcher of that process (crac run --listen) holds its port');
-    return checkpointRunning(positiveInt(values.pid, '--pid'), imageDir, values['leave-running'], timeoutMs, report);
+    return checkpointRunning(positiveInt(values.pid, '--pid'), imageDir, { leaveRunning: values['leave-running'], timeoutMs, report });
   }
   if (command.length === 0) throw new UsageError('give the command to start after --, or --pid PID');
   if (values['leave-running']) throw new UsageError('--leave-running goes with --pid');
@@ -258,11 +258,14 @@ export async function waitUntilReady(app: LaunchedApp, plan: Pick<LaunchPlan, 'r
 
 /**
  * Checkpoints a running app through its trigger; resolves once the image is
- * sealed, throws when it failed (the app goes on). Without `report` (or with
- * false), quietly: no summary, no progress.
+ * sealed, throws when it failed (the app goes on). Without `report`, quietly:
+ * no summary, no progress.
  */
-export async function checkpointRunning(pid: number, imageDir: string, leaveRunning: boolean, timeoutMs: number, report?: Report | false): Promise<number> {
-  const r = report || undefined;
+export async function checkpointRunning(
+  pid: number,
+  imageDir: string,
+  { leaveRunning, timeoutMs, report: r }: { leaveRunning: boolean; timeoutMs: number; report?: Report },
+): Promise<number> {
   if (r) {
     r.run.stage = 'preflight';
     r.run.pid = pid;

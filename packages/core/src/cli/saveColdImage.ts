@@ -25,7 +25,7 @@ export async function saveColdImage(app: LaunchedApp, imageDir: string, plan: Sa
   try {
     await waitUntilReady(app, plan, () => !ended);
     staging = createStagingDir(imageDir, 'saving');
-    await checkpointRunning(app.pid, staging, true, SAVE_TIMEOUT_MS, false);
+    await checkpointRunning(app.pid, staging, { leaveRunning: true, timeoutMs: SAVE_TIMEOUT_MS });
     replaceImage(staging, imageDir);
     say(`saved an image of the cold-started app to ${imageDir}: the next crac start restores it`);
   } catch (error) {
