@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { debuglog } from 'node:util';
 import type { NotifyOptions, ResourceTiming } from './context.js';
 import { asError } from './errors.js';
+import { type PhaseEnd, phaseEnd } from '../resumed/resumeTimings.js';
 import { type CycleStep, emitCracEvent, type StepTiming } from './events.js';
 
 const debug = debuglog('crac');
@@ -10,8 +11,8 @@ const debug = debuglog('crac');
 export class CycleRecord {
   readonly resources: ResourceTiming[] = [];
   readonly steps: StepTiming[] = [];
-  /** The wall-clock time at which each step and hook ended (resumed/resumeTimings.ts). */
-  readonly ends: { phase: string; at: number }[] = [];
+  /** When each step and hook ended, by both clocks (resumed/resumeTimings.ts). */
+  readonly ends: PhaseEnd[] = [];
   readonly notifyOptions: NotifyOptions;
 
   constructor(hookTimeoutMs: number) {
@@ -19,7 +20,7 @@ export class CycleRecord {
       hookTimeoutMs,
       onResourceDone: (timing) => {
         this.resources.push(timing);
-        this.ends.push({ phase: `${timing.phase}: ${timing.resource}`, at: Date.now() });
+        this.ends.push(phaseEnd(`${timing.phase}: ${timing.resource}`));
         debug('%s %s: %d ms%s', timing.phase, timing.resource, timing.durationMs.toFixed(1), timing.error ? ` (failed: ${timing.error.message})` : '');
         emitCracEvent('resource', timing);
       },
@@ -39,7 +40,7 @@ export class CycleRecord {
     }
     const timing: StepTiming = { step, durationMs: performance.now() - started, error };
     this.steps.push(timing);
-    this.ends.push({ phase: step, at: Date.now() });
+    this.ends.push(phaseEnd(step));
     debug('step %s: %d ms%s', step, timing.durationMs.toFixed(1), error ? ` (failed: ${error.message})` : '');
     emitCracEvent('step', timing);
     return result;
