@@ -6,9 +6,11 @@ import type { Test } from 'tap';
 import { criuProblem, criuUsable, freePort, get, homeTempDir, packTarballs, type Response, startNode, stopProcess, tempDir, tryConnect } from '@node-crac/test-kit';
 
 // What a user does: install the packed tarballs into a new project outside the
-// workspace, with npm, pnpm and yarn, on a PATH without any compiler, then
-// `npx crac doctor`, a checkpoint and a restore of a Fastify app there. The
-// registry's packages (fastify) come through caches in the workspace's .cache/.
+// workspace, with npm, pnpm, yarn classic and yarn 4 (Plug'n'Play: no
+// node_modules), on a PATH without any compiler, then `crac doctor`, a
+// checkpoint and a restore of a Fastify app there, each through the manager's
+// own way to run a package's bin. The registry's packages (fastify) come
+// through caches in the workspace's .cache/.
 t.setTimeout(600_000); // packing, two installs and two checkpoints on a busy 2-core machine
 const root = resolve(__dirname, '../../../..');
 const problem = criuProblem();
@@ -25,19 +27,18 @@ function toolsOnly(t: Test): string {
   symlinkSync(process.execPath, join(dir, 'node'));
   const which = (name: string): string => spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
   for (const tool of ['npm', 'npx', 'pnpm', 'sh', 'sed', 'dirname', 'uname']) symlinkSync(realpathSync(which(tool)), join(dir, tool));
-  symlinkSync(yarnBin(), join(dir, 'yarn'));
+  symlinkSync(yarnBin('yarn', '1.22.22'), join(dir, 'yarn'));
+  symlinkSync(yarnBin('@yarnpkg/cli-dist', '4.18.1'), join(dir, 'yarn4'));
   return dir;
 }
 
-const YARN_VERSION = '1.22.22';
-
-/** Yarn (classic) as the registry ships it, unpacked once into .cache/yarn-VERSION. */
-function yarnBin(): string {
-  const dir = join(root, '.cache', `yarn-${YARN_VERSION}`);
+/** A yarn as the npm registry ships it, unpacked once into .cache/yarn-VERSION. */
+function yarnBin(name: string, version: string): string {
+  const dir = join(root, '.cache', `yarn-${version}`);
   const bin = join(dir, 'package/bin/yarn.js');
   if (!existsSync(bin)) {
     mkdirSync(dir, { recursive: true });
-    const tarball = execFileSync('npm', ['pack', `yarn@${YARN_VERSION}`, '--pack-destination', dir], { encoding: 'utf8' }).trim().split('\n').pop()!;
+    const tarball = execFileSync('npm', ['pack', `${name}@${version}`, '--pack-destination', dir], { encoding: 'utf8' }).trim().split('\n').pop()!;
     execFileSync('tar', ['-xzf', join(dir, tarball), '-C', dir]);
   }
   return bin;
@@ -77,8 +78,18 @@ function project(t: Test, manager: string): string {
   };
   writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
   writeFileSync(join(dir, 'server.js'), APP);
+  if (manager === 'yarn4') writeFileSync(join(dir, '.yarnrc.yml'), YARN4_CONFIG);
   return dir;
 }
+
+// Yarn 4 reads no npm config: the registry npm uses here, and a cache in the workspace.
+const YARN4_CONFIG = [
+  `npmRegistryServer: "${execFileSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8' }).trim()}"`,
+  `cacheFolder: "${join(root, '.cache/yarn4-cache')}"`,
+  'enableGlobalCache: false',
+  'enableTelemetry: false',
+  '',
+].join('\n');
 
 const INSTALL: Record<string, string[]> = {
   npm: ['install', '--prefer-offline', '--no-audit', '--no-fund', '--cache', join(root, '.cache/npm')],
@@ -87,9 +98,14 @@ const INSTALL: Record<string, string[]> = {
   pnpm: ['install', '--prefer-offline', '--store-dir', join(root, '.cache/pnpm-store'), '--config.virtual-store-dir-max-length=60'],
   // Yarn classic refuses, on Node 20, fastify 5's cookie@2 (engines: node >= 22), which npm and pnpm only warn about.
   yarn: ['install', '--non-interactive', '--ignore-engines', '--prefer-offline', '--cache-folder', join(root, '.cache/yarn-cache')],
+  // Under CI=true yarn 4 refuses to write a lockfile unless told it may.
+  yarn4: ['install', '--no-immutable'],
 };
 
-for (const manager of ['npm', 'pnpm', 'yarn']) {
+/** How each manager runs an installed package's bin from the project's folder. */
+const RUN_BIN: Record<string, string> = { npm: 'npx', pnpm: 'npx', yarn: 'npx', yarn4: 'yarn4' };
+
+for (const manager of ['npm', 'pnpm', 'yarn', 'yarn4']) {
   t.test(`${manager} installs the tarballs with no compiler; doctor is all ok; a Fastify app checkpoints and restores`, async (t) => {
     if (!criuUsable(t, problem)) return;
     const tools = toolsOnly(t);
@@ -103,23 +119,28 @@ for (const manager of ['npm', 'pnpm', 'yarn']) {
     if (install.status !== 0) return;
     t.notMatch(`${install.stdout}${install.stderr}`, /Ignored build scripts|node-gyp|gyp info/, 'nothing to build, nothing to approve');
 
-    const doctor = spawnSync(join(tools, 'npx'), ['crac', 'doctor'], { cwd: dir, env, encoding: 'utf8', timeout: LIMIT_MS });
-    t.equal(doctor.status, 0, `npx crac doctor:\n${doctor.stdout}${doctor.stderr}`);
+    const runBin = RUN_BIN[manager]!;
+    const doctor = spawnSync(join(tools, runBin), ['crac', 'doctor'], { cwd: dir, env, encoding: 'utf8', timeout: LIMIT_MS });
+    t.equal(doctor.status, 0, `${runBin} crac doctor:\n${doctor.stdout}${doctor.stderr}`);
     t.notMatch(doctor.stdout, /\[FAIL\]/);
     t.match(doctor.stdout, `[ok  ] native bridge, restore helper and io_uring blocker are built`);
-    t.match(doctor.stdout, new RegExp(`\\[ok  \\] CRIU 4\\.\\S+ at ${realpathSync(dir)}/node_modules/(\\S+/)?@node-crac/criu-linux-x64/bin/criu \\(from bundled\\)`));
+    t.match(doctor.stdout, new RegExp(`\\[ok  \\] CRIU 4\\.\\S+ at ${realpathSync(dir)}/(\\S+/)?node_modules/(\\S+/)?@node-crac/criu-linux-x64/bin/criu \\(from bundled\\)`));
 
     const image = join(dir, 'image');
-    // From the project's folder, where npx finds its crac (startNode keeps the test's cwd).
-    const checkpoint = startNode(t, join(tools, 'sh'), ['-c', `cd '${dir}' && exec npx crac checkpoint --image '${image}' -- node server.js`], { ...env, PORT: String(await freePort()) });
+    // From the project's folder, where the manager finds its crac (startNode keeps the test's cwd).
+    const checkpoint = startNode(t, join(tools, 'sh'), ['-c', `cd '${dir}' && exec ${runBin} crac checkpoint --image '${image}' -- node server.js`], { ...env, PORT: String(await freePort()) });
     const timer = setTimeout(() => checkpoint.child.kill('SIGKILL'), LIMIT_MS);
     const { code } = await checkpoint.exited;
     clearTimeout(timer);
-    t.equal(code, 0, `npx crac checkpoint:\n${checkpoint.output()}`);
+    t.equal(code, 0, `${runBin} crac checkpoint:\n${checkpoint.output()}`);
     if (code !== 0) return;
 
     const port = await freePort();
-    const restorer = startNode(t, process.execPath, [join(dir, 'node_modules/node-crac/bin/crac.js'), 'restore', image, '--env', `PORT=${port}`], env);
+    // Under PnP only the manager knows where the bundled CRIU is: there the restore goes through it too.
+    const restoreArgs = ['restore', image, '--env', `PORT=${port}`];
+    const restorer = manager === 'yarn4'
+      ? startNode(t, join(tools, 'sh'), ['-c', `cd '${dir}' && exec yarn4 crac ${restoreArgs.join(' ')}`], env)
+      : startNode(t, process.execPath, [join(dir, 'node_modules/node-crac/bin/crac.js'), ...restoreArgs], env);
     let answer: Response | undefined;
     for (const deadline = Date.now() + 30_000; !answer && Date.now() < deadline && restorer.child.exitCode === null;) {
       answer = await get(port, '/').catch(() => undefined);

@@ -7,13 +7,22 @@ export const BUNDLED_CRIU_PACKAGE = `@node-crac/criu-${process.platform}-${proce
 // node-crac's package directory, from src/engines/criu or dist/engines/criu.
 const NODE_CRAC_ROOT = resolve(__dirname, '../../..');
 
+/** What node-crac uses of Yarn's Plug'n'Play API, there when the process runs under PnP. */
+export interface PnpApi {
+  resolveToUnqualified(request: string, issuer: string): string | null;
+}
+
 /**
  * Where the bundled CRIU's launcher is, found from node-crac's own location
  * the way Node finds a dependency (the node_modules folders above it, symlinks
- * resolved), or why there is none. NODE_PATH and the global folders are not
- * searched: what root runs comes from the install, not from the environment.
+ * resolved), or under Yarn's Plug'n'Play, which has no node_modules, the way
+ * its dependency map does; or why there is none. NODE_PATH and the global
+ * folders are not searched: what root runs comes from the install, not from
+ * the environment.
  */
-export function bundledCriuLauncher(from = NODE_CRAC_ROOT): { path: string } | { missing: string } {
+export function bundledCriuLauncher(from = NODE_CRAC_ROOT, pnp = pnpApi()): { path: string } | { missing: string } {
+  const mapped = pnp ? pnpPackageDir(pnp, `${realpathOrSelf(from)}/`) : undefined;
+  if (mapped !== undefined && existsSync(join(mapped, 'package.json'))) return { path: join(realpathSync(mapped), 'bin', 'criu') };
   for (let dir = realpathOrSelf(from); ; dir = dirname(dir)) {
     const pkg = join(dir, 'node_modules', BUNDLED_CRIU_PACKAGE);
     if (existsSync(join(pkg, 'package.json'))) return { path: join(realpathSync(pkg), 'bin', 'criu') };
@@ -23,6 +32,19 @@ export function bundledCriuLauncher(from = NODE_CRAC_ROOT): { path: string } | {
     missing: `${BUNDLED_CRIU_PACKAGE} is not installed (an optional dependency of node-crac, for x64 Linux; ` +
       'reinstall without --omit=optional / --no-optional)',
   };
+}
+
+function pnpApi(): PnpApi | undefined {
+  return process.versions.pnp === undefined ? undefined : (require('pnpapi') as PnpApi);
+}
+
+/** The package's folder as PnP maps it for `issuer`; undefined when the map has none (not installed, or not a dependency). */
+function pnpPackageDir(pnp: PnpApi, issuer: string): string | undefined {
+  try {
+    return pnp.resolveToUnqualified(BUNDLED_CRIU_PACKAGE, issuer) ?? undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function realpathOrSelf(path: string): string {

@@ -22,6 +22,20 @@ t.test('the package is resolved from node-crac\'s own location, as Node resolves
   t.same(bundledCriuLauncher(join(project, 'node_modules', 'node-crac')), { path: join(pkg, 'bin', 'criu') });
 });
 
+t.test("under Yarn's Plug'n'Play, the package is where its dependency map puts it, for node-crac's location", async (t) => {
+  const { project, pkg } = projectWithBundledCriu(t);
+  const elsewhere = trustedTempDir(t, 'criu-bundled-pnp-');
+  const asked: string[][] = [];
+  const pnp = { resolveToUnqualified: (request: string, issuer: string) => (asked.push([request, issuer]), `${pkg}/`) };
+  t.same(bundledCriuLauncher(elsewhere, pnp), { path: join(pkg, 'bin', 'criu') });
+  t.same(asked, [[BUNDLED_CRIU_PACKAGE, `${elsewhere}/`]]);
+
+  // Not in the map (an optional dependency left out): the node_modules folders, then the usual message.
+  const refusing = { resolveToUnqualified: () => { throw new Error('node-crac tried to access it, but it isn\'t declared'); } };
+  t.same(bundledCriuLauncher(join(project, 'node_modules', 'node-crac'), refusing), { path: join(pkg, 'bin', 'criu') });
+  t.match(bundledCriuLauncher(elsewhere, { resolveToUnqualified: () => null }), { missing: /is not installed/ });
+});
+
 t.test('without the package, it says it is an optional dependency that was left out', async (t) => {
   const project = trustedTempDir(t, 'criu-bundled-none-');
   t.match(bundledCriuLauncher(project), { missing: `${BUNDLED_CRIU_PACKAGE} is not installed (an optional dependency of node-crac, for x64 Linux; reinstall without --omit=optional` });
