@@ -137,10 +137,9 @@ for (const manager of ['npm', 'pnpm', 'yarn', 'yarn4']) {
 
     const port = await freePort();
     // Under PnP only the manager knows where the bundled CRIU is: there the restore goes through it too.
-    const restoreArgs = ['restore', image, '--env', `PORT=${port}`];
     const restorer = manager === 'yarn4'
-      ? startNode(t, join(tools, 'sh'), ['-c', `cd '${dir}' && exec yarn4 crac ${restoreArgs.join(' ')}`], env)
-      : startNode(t, process.execPath, [join(dir, 'node_modules/node-crac/bin/crac.js'), ...restoreArgs], env);
+      ? startNode(t, join(tools, 'sh'), ['-c', `cd '${dir}' && exec yarn4 crac restore '${image}' --env PORT=${port}`], env)
+      : startNode(t, process.execPath, [join(dir, 'node_modules/node-crac/bin/crac.js'), 'restore', image, '--env', `PORT=${port}`], env);
     let answer: Response | undefined;
     for (const deadline = Date.now() + 30_000; !answer && Date.now() < deadline && restorer.child.exitCode === null;) {
       answer = await get(port, '/').catch(() => undefined);

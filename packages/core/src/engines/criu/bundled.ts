@@ -21,12 +21,8 @@ export interface PnpApi {
  * the environment.
  */
 export function bundledCriuLauncher(from = NODE_CRAC_ROOT, pnp = pnpApi()): { path: string } | { missing: string } {
-  const mapped = pnp ? pnpPackageDir(pnp, `${realpathOrSelf(from)}/`) : undefined;
-  if (mapped !== undefined && existsSync(join(mapped, 'package.json'))) return { path: join(realpathSync(mapped), 'bin', 'criu') };
-  for (let dir = realpathOrSelf(from); ; dir = dirname(dir)) {
-    const pkg = join(dir, 'node_modules', BUNDLED_CRIU_PACKAGE);
+  for (const pkg of packageDirs(realpathOrSelf(from), pnp)) {
     if (existsSync(join(pkg, 'package.json'))) return { path: join(realpathSync(pkg), 'bin', 'criu') };
-    if (dirname(dir) === dir) break;
   }
   return {
     missing: `${BUNDLED_CRIU_PACKAGE} is not installed (an optional dependency of node-crac, for x64 Linux; ` +
@@ -38,12 +34,22 @@ function pnpApi(): PnpApi | undefined {
   return process.versions.pnp === undefined ? undefined : (require('pnpapi') as PnpApi);
 }
 
-/** The package's folder as PnP maps it for `issuer`; undefined when the map has none (not installed, or not a dependency). */
-function pnpPackageDir(pnp: PnpApi, issuer: string): string | undefined {
+/**
+ * Where the package may be, in order: where PnP's map puts it for node-crac
+ * (when it has it: not installed, or not a dependency, throws or gives null),
+ * then the node_modules folders from node-crac's folder up.
+ */
+function* packageDirs(from: string, pnp: PnpApi | undefined): Generator<string> {
+  let mapped: string | null = null;
   try {
-    return pnp.resolveToUnqualified(BUNDLED_CRIU_PACKAGE, issuer) ?? undefined;
+    mapped = pnp ? pnp.resolveToUnqualified(BUNDLED_CRIU_PACKAGE, `${from}/`) : null;
   } catch {
-    return undefined;
+    // not in the map: the node_modules folders still may hold it
+  }
+  if (mapped !== null) yield mapped;
+  for (let dir = from; ; dir = dirname(dir)) {
+    yield join(dir, 'node_modules', BUNDLED_CRIU_PACKAGE);
+    if (dirname(dir) === dir) return;
   }
 }
 
