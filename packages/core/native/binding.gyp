@@ -9,7 +9,7 @@
     {
       "target_name": "crac_restore_helper",
       "type": "executable",
-      "sources": ["restore_helper.c", "kdat_cache.c"],
+      "sources": ["restore_helper.c", "kdat_cache.c", "fast_restore.c", "restore_plan.c"],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra"]
     },
     {

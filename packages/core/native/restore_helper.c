@@ -12,6 +12,9 @@
  *     PID 1 of the namespace, i.e. the restored root's parent. Forwards signals,
  *     reaps, and exits with the app's status (128+n for a signal), as a shell would.
  *
+ *   crac_restore_helper restore-fast <crac.js> DIR [options] [-- args]
+ *     `crac-restore`: the restore from a plan, without Node (fast_restore.c).
+ *
  *   crac_restore_helper   (no arguments, CRTOOLS_SCRIPT_ACTION set)
  *     Run by CRIU as `--action-script`: the kdat cache's part (kdat_cache.c).
  *
@@ -32,7 +35,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "fast_restore.h"
 #include "kdat_cache.h"
+#include "restore_launch.h"
 
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT };
 static volatile pid_t target = -1;
@@ -82,7 +87,7 @@ static int wait_for(pid_t pid) {
   }
 }
 
-static int launch(pid_t parent, char **criu_argv) {
+int restore_launch(pid_t parent, char **criu_argv) {
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
     perror("crac_restore_helper: prctl(PR_SET_PDEATHSIG)");
     return 1;
@@ -205,14 +210,15 @@ int main(int argc, char **argv) {
     return kdat_cache_action(action);
   }
   if (argc >= 2 && strcmp(argv[1], "wait") == 0) return restore_wait();
+  if (argc >= 3 && strcmp(argv[1], "restore-fast") == 0) return fast_restore(argv[2], argc - 3, argv + 3);
   if (argc >= 4 && strcmp(argv[1], "launch") == 0) {
     pid_t parent;
     if (parse_pid(argv[2], &parent) != 0) {
       fprintf(stderr, "crac_restore_helper: bad <parent-pid> \"%s\": expected a process id (a positive decimal integer)\n", argv[2]);
       return 2;
     }
-    return launch(parent, argv + 3);
+    return restore_launch(parent, argv + 3);
   }
-  fprintf(stderr, "usage: crac_restore_helper launch <parent-pid> <criu> <args...> | wait\n");
+  fprintf(stderr, "usage: crac_restore_helper launch <parent-pid> <criu> <args...> | wait | restore-fast <crac.js> <crac restore args...>\n");
   return 2;
 }

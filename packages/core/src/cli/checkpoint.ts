@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { planRestore } from './restore.js';
 import { createImageDir, readCheckpointFailure, readImageState } from '../image/imageDir.js';
 import type { ImageMeta } from '../image/imageMeta.js';
 import { checkDumpPrivilege, effectiveUid } from '../engines/criu/dumpPrivilege.js';
@@ -317,6 +318,8 @@ function checkpointStarts(imageDir: string, report: Report | undefined): string 
 function finish(meta: ImageMeta, { run, json, progress }: Report): void {
   progress.end();
   run.stage = 'done';
+  const noPlan = planRestore(run.imageDir!);
+  if (noPlan !== undefined) process.stderr.write(`crac checkpoint: note: no restore plan for crac-restore, which will take the full path: ${noPlan}\n`);
   printSummary(run.imageDir!, meta, Date.now() - run.triggeredAt!, json ? process.stderr : process.stdout);
   if (json) printJson(checkpointSucceeded(run, meta));
 }

@@ -14,7 +14,11 @@ import { checkImageFiles, verifyImageContent } from '../image/imageIntegrity.js'
 import { createPrivateTempDir, createProcessDir } from '../trust/privateTemp.js';
 import { collectEnv } from './envFile.js';
 import { locateCriu } from '../engines/criu/locate.js';
-import { planKdatCache } from '../engines/criu/kdatCache.js';
+import { type KdatCachePlan, planKdatCache } from '../engines/criu/kdatCache.js';
+import type { CriuLocation } from '../engines/criu/locate.js';
+import type { ImageMeta } from '../image/imageMeta.js';
+import { userRuntimeDir } from '../trust/privateTemp.js';
+import { WORK_DIR_SLOT, writeRestorePlan } from './restorePlan.js';
 import { RestoreTimings } from './restoreTimings.js';
 import type { RestorePayload } from '../engines/engine.js';
 import { loadBridge, type NativeBridge, restoreHelperPath } from '../native/bridge.js';
@@ -131,7 +135,8 @@ export async function restore(imageDir: string, payload: RestorePayload, options
   checkAppUnchanged(meta);
   timings.mark('image checks');
   const criu = locateCriu();
-  for (const difference of hostDifferences(meta, criu.version)) say(`note: ${difference}`);
+  const notes = hostDifferences(meta, criu.version);
+  for (const note of notes) say(`note: ${note}`);
   const helper = restoreHelperPath();
   const bridge = loadBridge();
   const logLimit = logLimitBytes();
@@ -170,8 +175,8 @@ export async function restore(imageDir: string, payload: RestorePayload, options
     throw new Error(`cannot create CRIU's log in ${workDir.path}: ${(error as Error).message}${tmpdirFullHint(error)}`);
   }
   const kdat = planKdatCache(criu.path, helper, [imageDir, workDir.path]);
-  const criuArgv = restoreArgs(criu.path, imageDir, meta, { payload: 3, stdout: 1, stderr: 2 }, { log: '/proc/self/fd/4', workDir: workDir.path }, [helper, 'wait'],
-    kdat.use || timings.wanted ? ['--action-script', helper] : []);
+  const criuArgv = criuRestoreArgv(criu, helper, imageDir, meta, workDir.path, kdat.use || timings.wanted);
+  writePlan(imageDir, meta, criu, helper, kdat, notes);
   const stdout = stdioForApp(1, process.stdout, bridge);
   const stderr = stdioForApp(2, process.stderr, bridge);
   let child;
@@ -302,6 +307,40 @@ export async function restore(imageDir: string, payload: RestorePayload, options
   }
   if (keepLog) say(saved?.path ? `CRIU log: ${saved.path}` : logNote);
   return code;
+}
+
+/** CRIU's command line for a restore of `imageDir`: its descriptors as the restore helper hands them over, the helper as its waiter. */
+function criuRestoreArgv(criu: CriuLocation, helper: string, imageDir: string, meta: ImageMeta, workDir: string, actionScript: boolean): string[] {
+  return restoreArgs(criu.path, imageDir, meta, { payload: 3, stdout: 1, stderr: 2 }, { log: '/proc/self/fd/4', workDir }, [helper, 'wait'],
+    actionScript ? ['--action-script', helper] : []);
+}
+
+/** The plan for crac-restore, from checks that just passed; a failure only means crac-restore takes the full path. */
+function writePlan(imageDir: string, meta: ImageMeta, criu: CriuLocation, helper: string, kdat: KdatCachePlan, notes: string[]): { path: string } | { error: string } {
+  return writeRestorePlan({
+    imageDir, meta, criuPath: criu.path, helperPath: helper, notes,
+    criuArgv: criuRestoreArgv(criu, helper, imageDir, meta, WORK_DIR_SLOT, kdat.use),
+    criuEnv: kdat.use ? kdat.env : {},
+  });
+}
+
+/**
+ * After a checkpoint: checks the image in `imageDir` as a restore does and writes
+ * its plan, so that the first crac-restore is fast too. Why there is no plan, or undefined.
+ */
+export function planRestore(imageDir: string): string | undefined {
+  try {
+    const meta = readSealedImage(imageDir);
+    checkImageFiles(imageDir, meta);
+    checkImageRunsHere(meta);
+    checkAppUnchanged(meta);
+    const criu = locateCriu();
+    const helper = restoreHelperPath();
+    const written = writePlan(imageDir, meta, criu, helper, planKdatCache(criu.path, helper, [imageDir, userRuntimeDir()]), hostDifferences(meta, criu.version));
+    return 'error' in written ? written.error : undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 function say(line: string): void {
