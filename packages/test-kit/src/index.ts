@@ -2,7 +2,7 @@
 // The shared HTTP scenarios load node-crac itself, so they have entry points
 // of their own: '@node-crac/test-kit/http/adapterScenarios',
 // '@node-crac/test-kit/http/criuEndToEnd' and '@node-crac/test-kit/http/requestDuringRestore'.
-export { CRAC_BIN } from './crac.js';
+export { CRAC_BIN, CRAC_RESTORE_BIN } from './crac.js';
 export { runCracApart } from './cracStreams.js';
 export { criuProblem, criuUsable } from './criu.js';
 export { type Deferred, deferred } from './deferred.js';
@@ -17,7 +17,7 @@ export { type ConnectionLoad, type ConnectionLoadOptions, type ConnectionLoadRes
 export { fillFilesystem, tmpfsDir, type TmpfsOptions } from './mounts.js';
 export { freePort, portFreed, tryConnect } from './ports.js';
 export { listeningInode, readProcNetTcp, TCP_LISTEN, type TcpSocket } from './procNetTcp.js';
-export { type Exit, leftOver, newToken, pidListeningOn, processesWith, runCrac, type Started, type StartOptions, startCrac, startNode, stopProcess } from './processes.js';
+export { type Exit, leftOver, newToken, pidListeningOn, processesWith, runCrac, type Started, type StartOptions, startCrac, startFastRestore, startNode, stopProcess } from './processes.js';
 export type { Teardown } from './teardown.js';
 export { exportsExactly } from './entryExports.js';
 export { homeTempDir, tempDir, trustedTempDir } from './tempDir.js';

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { CRAC_BIN } from './crac.js';
+import { CRAC_BIN, CRAC_RESTORE_BIN } from './crac.js';
 import { listeningInode } from './procNetTcp.js';
 import { removeDirs, savedRestoreLogDirs } from './restoreLogs.js';
 import type { Teardown } from './teardown.js';
@@ -54,7 +54,7 @@ export function startNode(t: Teardown, node: string, args: string[], env: Record
       return '';
     }
   };
-  const what = args[0] === CRAC_BIN ? `crac ${args[1]}` : `node ${args[0]}`;
+  const what = node === CRAC_RESTORE_BIN ? 'crac-restore' : args[0] === CRAC_BIN ? `crac ${args[1]}` : `node ${args[0]}`;
   const savedLogs: string[] = [];
   const exited = new Promise<Exit>((done) =>
     child.once('exit', (code, signal) => {
@@ -89,6 +89,11 @@ export function startNode(t: Teardown, node: string, args: string[], env: Record
 /** Starts `node bin/crac.js ...args` (see startNode: output in a file, killed by PID at the end of the test). */
 export function startCrac(t: Teardown, args: string[], env: Record<string, string> = {}): Started {
   return startNode(t, process.execPath, [CRAC_BIN, ...args], env);
+}
+
+/** Starts `crac-restore ...args` (see startNode). */
+export function startFastRestore(t: Teardown, args: string[], env: Record<string, string> = {}): Started {
+  return startNode(t, CRAC_RESTORE_BIN, args, env);
 }
 
 /** Runs a `crac` command to its end; with `limitMs`, killed (by its PID) if it outlives it. */
