@@ -176,7 +176,6 @@ export async function restore(imageDir: string, payload: RestorePayload, options
   }
   const kdat = planKdatCache(criu.path, helper, [imageDir, workDir.path]);
   const criuArgv = criuRestoreArgv(criu, helper, imageDir, meta, workDir.path, kdat.use || timings.wanted);
-  writePlan(imageDir, meta, criu, helper, kdat, notes);
   const stdout = stdioForApp(1, process.stdout, bridge);
   const stderr = stdioForApp(2, process.stderr, bridge);
   let child;
@@ -195,6 +194,7 @@ export async function restore(imageDir: string, payload: RestorePayload, options
     stderr.handedOver();
   }
   timings.mark('locate criu, start the helper');
+  writePlan(imageDir, meta, criu, helper, kdat, notes); // while CRIU restores
   // A second INT or TERM ends the restore at once: the helper's death takes the namespace with it.
   let stopRequests = 0;
   const forward = (signal: NodeJS.Signals): void => {

@@ -21,8 +21,11 @@ import { checkOwnDirectory } from '../trust/trustedPath.js';
 const FORMAT = 'node-crac restore plan 1';
 /** In the plan's CRIU arguments, the launcher puts its own work directory here. */
 export const WORK_DIR_SLOT = '@WORK_DIR@';
-/** The environment the checks and CRIU's arguments depend on: another value is another plan. */
-export const PLAN_ENV = ['PATH', 'CRAC_CRIU_PATH', 'CRAC_CRIU_RESTORE_ARGS', 'CRAC_CRIU_KDAT_CACHE', 'CRAC_CRIU_LOG_LIMIT_MB'] as const;
+/**
+ * The environment the checks and CRIU's arguments depend on: another value is another plan.
+ * Not PATH, which package managers' runners change: the CRIU found on it is recorded by identity.
+ */
+export const PLAN_ENV = ['CRAC_CRIU_PATH', 'CRAC_CRIU_RESTORE_ARGS', 'CRAC_CRIU_KDAT_CACHE', 'CRAC_CRIU_LOG_LIMIT_MB'] as const;
 
 export interface RestorePlanInput {
   imageDir: string;

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 
 import { join, resolve } from 'node:path';
 import t from 'tap';
 import type { Test } from 'tap';
-import { criuProblem, criuUsable, freePort, get, homeTempDir, packTarballs, type Response, startNode, stopProcess, tempDir, tryConnect } from '@node-crac/test-kit';
+import { criuProblem, criuUsable, freePort, get, homeTempDir, packTarballs, type Response, type Started, startNode, stopProcess, tempDir, tryConnect } from '@node-crac/test-kit';
 
 // What a user does: install the packed tarballs into a new project outside the
 // workspace, with npm, pnpm, yarn classic and yarn 4 (Plug'n'Play: no
@@ -26,7 +26,7 @@ function toolsOnly(t: Test): string {
   mkdirSync(dir);
   symlinkSync(process.execPath, join(dir, 'node'));
   const which = (name: string): string => spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
-  for (const tool of ['npm', 'npx', 'pnpm', 'sh', 'sed', 'dirname', 'uname']) symlinkSync(realpathSync(which(tool)), join(dir, tool));
+  for (const tool of ['npm', 'npx', 'pnpm', 'sh', 'sed', 'dirname', 'uname', 'readlink']) symlinkSync(realpathSync(which(tool)), join(dir, tool));
   symlinkSync(yarnBin('yarn', '1.22.22'), join(dir, 'yarn'));
   symlinkSync(yarnBin('@yarnpkg/cli-dist', '4.18.1'), join(dir, 'yarn4'));
   return dir;
@@ -105,6 +105,22 @@ const INSTALL: Record<string, string[]> = {
 /** How each manager runs an installed package's bin from the project's folder. */
 const RUN_BIN: Record<string, string> = { npm: 'npx', pnpm: 'npx', yarn: 'npx', yarn4: 'yarn4' };
 
+/** Starts a restore on a free port, expects the installed app's 200 there, stops it; returns its output. */
+async function restoresAndServes(t: Test, env: Record<string, string>, start: (port: number) => Started): Promise<string> {
+  const port = await freePort();
+  const restorer = start(port);
+  let answer: Response | undefined;
+  for (const deadline = Date.now() + 30_000; !answer && Date.now() < deadline && restorer.child.exitCode === null;) {
+    answer = await get(port, '/').catch(() => undefined);
+    if (!answer) await new Promise((r) => setTimeout(r, 50));
+  }
+  t.equal(answer?.status, 200, `the restored app serves on the new PORT ${port}:\n${restorer.output()}`);
+  t.match(JSON.parse(answer?.body ?? '{}'), { installed: true });
+  await stopProcess(restorer);
+  t.not(await tryConnect(port), 'connected', 'the restored app ended with its restorer');
+  return restorer.output();
+}
+
 for (const manager of ['npm', 'pnpm', 'yarn', 'yarn4']) {
   t.test(`${manager} installs the tarballs with no compiler; doctor is all ok; a Fastify app checkpoints and restores`, async (t) => {
     if (!criuUsable(t, problem)) return;
@@ -135,19 +151,14 @@ for (const manager of ['npm', 'pnpm', 'yarn', 'yarn4']) {
     t.equal(code, 0, `${runBin} crac checkpoint:\n${checkpoint.output()}`);
     if (code !== 0) return;
 
-    const port = await freePort();
     // Under PnP only the manager knows where the bundled CRIU is: there the restore goes through it too.
-    const restorer = manager === 'yarn4'
+    await restoresAndServes(t, env, (port) => manager === 'yarn4'
       ? startNode(t, join(tools, 'sh'), ['-c', `cd '${dir}' && exec yarn4 crac restore '${image}' --env PORT=${port}`], env)
-      : startNode(t, process.execPath, [join(dir, 'node_modules/node-crac/bin/crac.js'), 'restore', image, '--env', `PORT=${port}`], env);
-    let answer: Response | undefined;
-    for (const deadline = Date.now() + 30_000; !answer && Date.now() < deadline && restorer.child.exitCode === null;) {
-      answer = await get(port, '/').catch(() => undefined);
-      if (!answer) await new Promise((r) => setTimeout(r, 50));
-    }
-    t.equal(answer?.status, 200, `the restored app serves on the new PORT ${port}:\n${restorer.output()}`);
-    t.match(JSON.parse(answer?.body ?? '{}'), { installed: true });
-    await stopProcess(restorer);
-    t.not(await tryConnect(port), 'connected', 'the restored app ended with its restorer');
+      : startNode(t, process.execPath, [join(dir, 'node_modules/node-crac/bin/crac.js'), 'restore', image, '--env', `PORT=${port}`], env));
+    if (manager === 'yarn4') return;
+    // Through the manager's link in node_modules/.bin (npx would not pass on the test's SIGTERM).
+    const fast = await restoresAndServes(t, env, (port) =>
+      startNode(t, join(dir, 'node_modules/.bin/crac-restore'), [image, '--env', `PORT=${port}`], { ...env, CRAC_RESTORE_EXPLAIN: '1' }));
+    t.notMatch(fast, /full path/, 'crac-restore restored from the plan, without Node');
   });
 }
