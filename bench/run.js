@@ -2,7 +2,8 @@
 'use strict';
 // The benchmark: for each example, N interleaved runs of a cold start, a cold
 // start with Node's compile cache (Node 22+), a checkpoint with and without
-// heap shrink, and a restore; then bench/REPORT.md, bench/results.json and
+// heap shrink, and two restores of the first, by `crac restore` and by
+// `crac-restore`; then bench/REPORT.md, bench/results.json and
 // bench/chart.svg. Usage: pnpm bench [--runs 5] [--requests 1000]
 // [--examples hello,realistic] [--node /path/to/node | --node 24.9.0] [--no-report]
 // Each run also times the checks `crac restore` makes on its image (lib/imageCheckCost.js).
@@ -29,7 +30,7 @@ const { start, stop, waitPortFree } = require('./lib/processes');
 const { waitFor200 } = require('./lib/http');
 const { freePort } = require('./lib/ports');
 const { describeMachine } = require('./lib/machine');
-const { summarize } = require('./lib/summary');
+const { RESTORES, summarize } = require('./lib/summary');
 const { renderReport } = require('./lib/report');
 const { renderChart } = require('./lib/chart');
 const { measureImageChecks, summarizeImageChecks } = require('./lib/imageCheckCost');
@@ -149,7 +150,11 @@ async function oneRun(example, plan, work, run) {
   const imageDir = join(work.dir, `image-${example.name}-${run}`);
   const shrunk = await checkpointExample(example, plan, work, { imageDir, port });
   sample.checkpoint = { wallMs: shrunk.wallMs, meta: shrunk.meta };
-  sample.restore = await measureRestore({ node, imageDir, example, port, plan, requests, logFile: work.logFile, workDir: work.dir });
+  // Which launcher restores first alternates over the runs: neither always follows the other.
+  const restores = run % 2 ? RESTORES : [...RESTORES].reverse();
+  for (const { kind, launcher } of restores) {
+    sample[kind] = await measureRestore({ launcher, node, imageDir, example, port, plan, requests, logFile: work.logFile, workDir: work.dir });
+  }
   sample.imageChecks = measureImageChecks({ node, imageDir, repeats: IMAGE_CHECK_REPEATS });
   rmSync(imageDir, { recursive: true, force: true });
 
@@ -171,7 +176,8 @@ async function measureAll(work) {
     for (const example of examples) {
       const sample = await oneRun(example, plans.get(example.name), work, run);
       samples.get(example.name).push(sample);
-      log(`run ${run}/${runs} ${example.name}: cold ${sample.cold.firstOkMs.toFixed(0)} ms, restore ${sample.restore.firstOkMs.toFixed(0)} ms, ` +
+      log(`run ${run}/${runs} ${example.name}: cold ${sample.cold.firstOkMs.toFixed(0)} ms, crac restore ${sample.restore.firstOkMs.toFixed(0)} ms, ` +
+        `crac-restore ${sample.fastRestore.firstOkMs.toFixed(0)} ms, ` +
         `image ${(sample.checkpoint.meta.imageSizeBytes / 2 ** 20).toFixed(1)} MB`);
     }
   }

@@ -1,13 +1,14 @@
 'use strict';
-// bench/chart.svg: time to first 200 (cold, compile cache, restore) and image
-// size against RSS, per example, as horizontal bar panels; and the restore's
-// measured phases as one stacked bar per example.
+// bench/chart.svg: time to first 200 (cold, compile cache, crac restore,
+// crac-restore) and image size against RSS, per example, as horizontal bar
+// panels; and each launcher's measured restore phases as one stacked bar per example.
 const { rect, text, svgDocument } = require('./svg');
-const { GROUPS } = require('./restoreBreakdown');
+const { GROUPS, groupNamed } = require('./restoreBreakdown');
+const { RESTORES } = require('./summary');
 
 const INK = '#212529';
 const GRID = '#dee2e6';
-const COLORS = { cold: '#6c757d', cache: '#adb5bd', restore: '#198754', rss: '#0d6efd', image: '#ff9900', full: '#fdd08c' };
+const COLORS = { cold: '#6c757d', cache: '#adb5bd', restore: '#198754', fastRestore: '#20c997', rss: '#0d6efd', image: '#ff9900', full: '#fdd08c' };
 
 const WIDTH = 1100;
 const LEFT = 150; // example names
@@ -46,31 +47,35 @@ function panel(top, { title, unit, legend, groups }) {
 // One color per group of restore phases (restoreBreakdown.js GROUPS), in order.
 const PHASE_COLORS = ['#6c757d', '#adb5bd', '#ced4da', '#6f42c1', '#dc3545', '#198754', '#20c997', '#0d6efd', '#ffc107'];
 
-/** One bar per example, its restore to first 200 split into the groups of phases. */
-function breakdownPanel(top, summaries) {
-  const measured = summaries.filter((s) => s.restoreGroups?.length);
+/**
+ * One bar per example, its restore to first 200 by one launcher split into the
+ * groups of phases; `kind` names the summary's field (restoreGroups, fastRestoreGroups).
+ */
+function breakdownPanel(top, summaries, kind, command) {
+  const groupsOf = (s) => s[`${kind}Groups`];
+  const measured = summaries.filter((s) => groupsOf(s)?.length);
   if (measured.length === 0) return { lines: [], bottom: top - 20 };
-  const names = GROUPS.map((g) => g.name);
-  const present = names.filter((name) => measured.some((s) => s.restoreGroups.some((g) => g.group === name)));
-  const color = (name) => PHASE_COLORS[names.indexOf(name) % PHASE_COLORS.length];
-  const lines = [text({ x: 20, y: top + 18, 'font-size': 18, 'font-weight': 'bold', fill: INK }, 'Where the restore time goes (median ms per group of phases)')];
+  const present = GROUPS.filter((group) => measured.some((s) => groupsOf(s).some((g) => groupNamed(g.group) === group))).map((g) => g.name);
+  const color = (name) => PHASE_COLORS[GROUPS.indexOf(groupNamed(name)) % PHASE_COLORS.length];
+  const title = `Where the restore time goes: ${command} (median ms per group of phases)`;
+  const lines = [text({ x: 20, y: top + 18, 'font-size': 18, 'font-weight': 'bold', fill: INK }, title)];
   let y = top + 36;
   present.forEach((name, i) => {
     const x = LEFT + (i % 4) * 230;
     const rowY = y + Math.floor(i / 4) * 20;
-    lines.push(rect({ x, y: rowY, width: 14, height: 14, fill: color(name) }), text({ x: x + 20, y: rowY + 12, fill: INK }, name.replace(/`/g, '')));
+    lines.push(rect({ x, y: rowY, width: 14, height: 14, fill: color(name) }), text({ x: x + 20, y: rowY + 12, fill: INK }, name));
   });
   y += Math.ceil(present.length / 4) * 20 + 10;
-  const max = Math.max(...measured.map((s) => s.restoreGroups.reduce((sum, g) => sum + g.ms, 0))) || 1;
+  const max = Math.max(...measured.map((s) => groupsOf(s).reduce((sum, g) => sum + g.ms, 0))) || 1;
   for (const s of measured) {
     lines.push(text({ x: 20, y: y + 14, fill: INK }, s.name));
     let x = LEFT;
-    for (const g of s.restoreGroups) {
+    for (const g of groupsOf(s)) {
       const width = Math.max(0, (g.ms / max) * PLOT_WIDTH);
       lines.push(rect({ x, y, width, height: BAR, fill: color(g.group) }));
       x += width;
     }
-    lines.push(text({ x: x + 6, y: y + 14, fill: INK }, `${formatValue(s.restoreGroups.reduce((sum, g) => sum + g.ms, 0))} ms`));
+    lines.push(text({ x: x + 6, y: y + 14, fill: INK }, `${formatValue(groupsOf(s).reduce((sum, g) => sum + g.ms, 0))} ms`));
     y += BAR + GAP + 6;
   }
   return { lines, bottom: y + 10 };
@@ -78,17 +83,21 @@ function breakdownPanel(top, summaries) {
 
 function renderChart(summaries) {
   const hasCache = summaries.some((s) => s.compileCacheMs !== null);
+  // Results from before crac-restore was measured have no such bar.
+  const hasFast = summaries.some((s) => Number.isFinite(s.fastRestoreMs));
   const mb = (bytes) => bytes / 2 ** 20;
   const times = panel(20, {
     title: `Time to first HTTP 200, median of ${summaries[0].runs} runs`,
     unit: 'ms',
-    legend: [['cold start', COLORS.cold], ...(hasCache ? [['compile cache', COLORS.cache]] : []), ['crac restore', COLORS.restore]],
+    legend: [['cold start', COLORS.cold], ...(hasCache ? [['compile cache', COLORS.cache]] : []), ['crac restore', COLORS.restore],
+      ...(hasFast ? [['crac-restore', COLORS.fastRestore]] : [])],
     groups: summaries.map((s) => ({
       label: s.name,
       bars: [
         { value: s.coldMs, color: COLORS.cold },
         ...(s.compileCacheMs !== null ? [{ value: s.compileCacheMs, color: COLORS.cache }] : []),
         { value: s.restoreMs, color: COLORS.restore },
+        ...(Number.isFinite(s.fastRestoreMs) ? [{ value: s.fastRestoreMs, color: COLORS.fastRestore }] : []),
       ],
     })),
   });
@@ -105,12 +114,17 @@ function renderChart(summaries) {
       ],
     })),
   });
-  const breakdown = breakdownPanel(memory.bottom + 20, summaries);
+  let bottom = memory.bottom;
+  const breakdowns = RESTORES.flatMap(({ kind, command }) => {
+    const breakdown = breakdownPanel(bottom + 20, summaries, kind, command);
+    bottom = breakdown.bottom;
+    return breakdown.lines;
+  });
   return svgDocument({
     width: WIDTH,
-    height: breakdown.bottom + 20,
+    height: bottom + 20,
     title: 'node-crac benchmark: time to first 200, image sizes and where the restore time goes',
-    lines: [...times.lines, ...memory.lines, ...breakdown.lines],
+    lines: [...times.lines, ...memory.lines, ...breakdowns],
   });
 }
 

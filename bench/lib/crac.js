@@ -1,10 +1,12 @@
 'use strict';
-// The `crac` CLI as a user runs it: `crac checkpoint` and `crac restore`.
+// The `crac` CLI as a user runs it: `crac checkpoint`, `crac restore` and `crac-restore`.
 const { readFileSync } = require('node:fs');
-const { dirname, join } = require('node:path');
+const { delimiter, dirname, join } = require('node:path');
 const { start } = require('./processes');
 
-const CRAC_BIN = join(dirname(require.resolve('node-crac/package.json')), 'bin', 'crac.js');
+const PACKAGE_DIR = dirname(require.resolve('node-crac/package.json'));
+const CRAC_BIN = join(PACKAGE_DIR, 'bin', 'crac.js');
+const CRAC_RESTORE_BIN = join(PACKAGE_DIR, 'bin', 'crac-restore');
 
 /**
  * `crac checkpoint` of `node server.js` in the example's folder, then GET
@@ -24,6 +26,14 @@ async function checkpoint({ node, example, imageDir, port, warmupPaths, warmupRe
   return { meta: JSON.parse(readFileSync(join(imageDir, 'crac.json'), 'utf8')), wallMs: performance.now() - started };
 }
 
+/** The arguments and environment of a restore of `imageDir` onto `port`, with `timings` as restore() takes them. */
+function restoreRequest({ imageDir, port, timings }) {
+  return {
+    args: [imageDir, '--env', `PORT=${port}`, ...(timings ? ['--env', `CRAC_RESTORE_TIMINGS=${timings.app}`] : [])],
+    env: timings ? { CRAC_RESTORE_TIMINGS: timings.command } : {},
+  };
+}
+
 /**
  * Starts `crac restore DIR --env PORT=port` in the background; stop it by its
  * PID. With `timings` ({ command, app }: two files that do not exist yet), the
@@ -32,8 +42,18 @@ async function checkpoint({ node, example, imageDir, port, warmupPaths, warmupRe
  * that Node is installed.
  */
 function restore({ node = process.execPath, imageDir, port, logFile, timings }) {
-  const args = [CRAC_BIN, 'restore', imageDir, '--env', `PORT=${port}`, ...(timings ? ['--env', `CRAC_RESTORE_TIMINGS=${timings.app}`] : [])];
-  return start(node, args, { env: timings ? { CRAC_RESTORE_TIMINGS: timings.command } : {}, logFile });
+  const { args, env } = restoreRequest({ imageDir, port, timings });
+  return start(node, [CRAC_BIN, 'restore', ...args], { env, logFile });
 }
 
-module.exports = { CRAC_BIN, checkpoint, restore };
+/**
+ * restore() with `crac-restore DIR`, the native launcher, executed as a user
+ * runs it. When the image's plan does not hold it runs `node crac.js restore`
+ * from PATH: the apps' Node comes first there, so that it is the same Node.
+ */
+function fastRestore({ node = process.execPath, imageDir, port, logFile, timings }) {
+  const { args, env } = restoreRequest({ imageDir, port, timings });
+  return start(CRAC_RESTORE_BIN, args, { env: { ...env, PATH: [dirname(node), process.env.PATH].filter(Boolean).join(delimiter) }, logFile });
+}
+
+module.exports = { CRAC_BIN, PACKAGE_DIR, checkpoint, fastRestore, restore };

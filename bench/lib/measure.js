@@ -4,10 +4,13 @@
 const { start, stop, waitPortFree } = require('./processes');
 const { measureLatencies, waitFor200 } = require('./http');
 const { pidListeningOn, rssOf } = require('./rss');
-const { restore } = require('./crac');
+const { fastRestore, restore } = require('./crac');
 const { percentile } = require('./stats');
 const { join } = require('node:path');
-const { restorePhases, takeTimings } = require('./restoreBreakdown');
+const { restoredFromPlan, restorePhases, takeTimings } = require('./restoreBreakdown');
+
+// What starts a restore, by measureRestore's `launcher`.
+const LAUNCHERS = { node: restore, native: fastRestore };
 
 async function measureStartedServer(proc, startedAt, { example, port, plan, requests, onFirstOk = () => {} }) {
   const base = `http://127.0.0.1:${port}`;
@@ -44,18 +47,24 @@ function measureColdStart({ node, example, port, plan, requests, logFile, compil
 }
 
 /**
- * `crac restore DIR` as a user runs it, timed from the command's start, with
- * its phases from the timestamps the command and the restored copy wrote.
+ * A restore as a user runs it, timed from the command's start, with its phases
+ * from the timestamps the command and the restored copy wrote: `launcher`
+ * 'node' is `crac restore DIR`, 'native' is `crac-restore DIR`.
  */
-async function measureRestore({ node, imageDir, example, port, plan, requests, logFile, workDir }) {
+async function measureRestore({ launcher, node, imageDir, example, port, plan, requests, logFile, workDir }) {
   const timings = { command: join(workDir, `timings-command-${port}.json`), app: join(workDir, `timings-app-${port}.json`) };
   const startedAt = performance.now();
-  const proc = restore({ node, imageDir, port, logFile, timings });
+  const proc = LAUNCHERS[launcher]({ node, imageDir, port, logFile, timings });
   let okAt;
   const result = await measureStartedServer(proc, startedAt, { example, port, plan, requests, onFirstOk: (at) => (okAt = at) });
+  const command = takeTimings(timings.command);
+  const app = takeTimings(timings.app);
+  // A crac-restore that handed over to `crac restore` measured the latter.
+  if (launcher === 'native' && !restoredFromPlan(command)) {
+    throw new Error(`crac-restore of ${imageDir} did not restore from its plan but ran crac restore (CRAC_RESTORE_EXPLAIN=1 says why); see ${logFile}`);
+  }
   const wall = (monotonic) => performance.timeOrigin + monotonic;
-  const phases = restorePhases({ spawnedAt: wall(startedAt), okAt: wall(okAt), command: takeTimings(timings.command), app: takeTimings(timings.app) });
-  return { ...result, phases };
+  return { ...result, phases: restorePhases({ spawnedAt: wall(startedAt), okAt: wall(okAt), command, app }) };
 }
 
 module.exports = { measureColdStart, measureRestore };

@@ -2,13 +2,15 @@
 // bench/REPORT.md from the benchmark's results: numbers and comparisons of the
 // run only; what each number measures is written by hand in docs/benchmark.md.
 const { detailsOfMisses } = require('./missDetails');
-const { GROUPS } = require('./restoreBreakdown');
+const { GROUPS, groupNamed } = require('./restoreBreakdown');
 const { speedTargets } = require('./speedTargets');
+const { RESTORES } = require('./summary');
 
 const ms = (v) => (v === null || !Number.isFinite(v) ? 'n/a' : `${Math.round(v)} ms`);
 const ms1 = (v) => (v === null || !Number.isFinite(v) ? 'n/a' : `${v.toFixed(2)} ms`);
 const mb = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
-const pct = (share) => `${(share * 100).toFixed(0)} %`;
+// Results from before crac-restore was measured have none of its fields: those show as n/a.
+const pct = (share) => (Number.isFinite(share) ? `${(share * 100).toFixed(0)} %` : 'n/a');
 const row = (cells) => `| ${cells.join(' | ')} |`;
 const pct1 = (share) => `${(share * 100).toFixed(1)} %`;
 
@@ -73,26 +75,28 @@ function imageChecksSection(imageChecks, summaries, command) {
 }
 
 /**
- * The restore's phases, measured where each ends (bench/lib/restoreBreakdown.js):
+ * One launcher's restore phases, measured where each ends (bench/lib/restoreBreakdown.js):
  * grouped per example, then each phase; medians over the runs, so the parts of a
- * row need not add up to its total exactly.
+ * row need not add up to its total exactly. `kind` names the summary's fields
+ * (restoreMs, restorePhases, restoreGroups; fastRestore...).
  */
-function breakdownSection(summaries) {
-  const measured = summaries.filter((s) => s.restorePhases?.length);
+function breakdownSection(summaries, kind, heading) {
+  const measured = summaries.filter((s) => s[`${kind}Phases`]?.length);
   if (measured.length === 0) return [];
-  const groups = GROUPS.map((g) => g.name).filter((name) => measured.some((s) => s.restoreGroups.some((g) => g.group === name)));
-  const phases = [...new Set(measured.flatMap((s) => s.restorePhases.map((p) => p.phase)))];
-  const of = (parts, key, name) => parts.find((p) => p[key] === name)?.ms;
+  const msOf = (s, group) => s[`${kind}Groups`].find((g) => groupNamed(g.group) === group)?.ms ?? null;
+  const groups = GROUPS.filter((group) => measured.some((s) => msOf(s, group) !== null));
+  const phases = [...new Set(measured.flatMap((s) => s[`${kind}Phases`].map((p) => p.phase)))];
+  const phaseOf = (s, phase) => s[`${kind}Phases`].find((p) => p.phase === phase)?.ms ?? null;
   return [
-    '### Where the restore time goes',
+    `### ${heading}`,
     '',
-    row(['example', 'restore to first 200', ...groups]),
+    row(['example', 'restore to first 200', ...groups.map((g) => g.name)]),
     row(['---', ...['', ...groups].map(() => '---:')]),
-    ...measured.map((s) => row([`\`${s.name}\``, ms(s.restoreMs), ...groups.map((g) => ms1(of(s.restoreGroups, 'group', g) ?? null))])),
+    ...measured.map((s) => row([`\`${s.name}\``, ms(s[`${kind}Ms`]), ...groups.map((g) => ms1(msOf(s, g)))])),
     '',
     row(['phase', ...measured.map((s) => `\`${s.name}\``)]),
     row(['---', ...measured.map(() => '---:')]),
-    ...phases.map((phase) => row([phase, ...measured.map((s) => ms1(of(s.restorePhases, 'phase', phase) ?? null))])),
+    ...phases.map((phase) => row([phase, ...measured.map((s) => ms1(phaseOf(s, phase)))])),
     '',
   ];
 }
@@ -109,7 +113,7 @@ function targetRows(results) {
 function speedTargetsSection(summaries, node) {
   const results = speedTargets(summaries);
   if (results.length === 0) return [];
-  return [`## Restore-speed targets (Node ${node})`, '', ...targetRows(results), ''];
+  return [`## Restore-speed targets (Node ${node}, restored with crac-restore)`, '', ...targetRows(results), ''];
 }
 
 /**
@@ -127,15 +131,17 @@ function otherNodesSection(otherNodes) {
       '',
       `Measured by \`${other.command}\` (${other.runs} interleaved runs; load average at start / end ${other.load}).`,
       '',
-      row(['example', 'cold start', 'crac restore', 'restore / cold', 'image', 'RSS before checkpoint', 'p99 cold', 'p99 restored']),
-      row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+      row(['example', 'cold start', 'crac restore', 'crac restore / cold', 'crac-restore', 'crac-restore / cold', 'image', 'RSS before checkpoint',
+        'p99 cold', 'p99 restored', 'p99 restored, crac-restore']),
+      row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
       ...other.summaries.map((s) =>
-        row([`\`${s.name}\``, ms(s.coldMs), ms(s.restoreMs), pct(s.restoreShareOfCold), mb(s.imageBytes), mb(s.rssBeforeCheckpoint), ms1(s.p99Cold), ms1(s.p99Restore)]),
+        row([`\`${s.name}\``, ms(s.coldMs), ms(s.restoreMs), pct(s.restoreShareOfCold), ms(s.fastRestoreMs), pct(s.fastRestoreShareOfCold),
+          mb(s.imageBytes), mb(s.rssBeforeCheckpoint), ms1(s.p99Cold), ms1(s.p99Restore), ms1(s.p99FastRestore)]),
       ),
       '',
-      ...targetRows(speedTargets(other.summaries)),
-      '',
     );
+    const results = speedTargets(other.summaries);
+    if (results.length) lines.push(...targetRows(results), '');
   }
   return lines;
 }
@@ -191,7 +197,7 @@ function renderReport({ command, machine, runs, requests, compileCache, duration
     '',
   ];
   if (realistic) {
-    lines.push('## Targets (`realistic`)', '', row(['target', 'measured', 'result']), row(['---', '---', '---']));
+    lines.push('## Targets (`realistic`, restored with crac restore)', '', row(['target', 'measured', 'result']), row(['---', '---', '---']));
     const results = targets(realistic);
     for (const t of results) lines.push(row([t.target, t.measured, t.met ? 'met' : `**missed**: ${t.miss}`]));
     lines.push('');
@@ -201,14 +207,15 @@ function renderReport({ command, machine, runs, requests, compileCache, duration
   lines.push(
     '## Start: time to the first HTTP 200',
     '',
-    row(['example', 'cold start', 'cold, compile cache', 'crac restore', 'restore / cold', 'speed-up', 'checkpoint (dump + seal)', '`crac checkpoint` in all']),
-    row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+    row(['example', 'cold start', 'cold, compile cache', 'crac restore', 'crac restore / cold', 'speed-up', 'crac-restore', 'crac-restore / cold',
+      'checkpoint (dump + seal)', '`crac checkpoint` in all']),
+    row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
     ...summaries.map((s) =>
       row([`\`${s.name}\``, ms(s.coldMs), compileCache ? ms(s.compileCacheMs) : 'n/a', ms(s.restoreMs), pct(s.restoreShareOfCold),
-        `${s.speedup.toFixed(1)}x`, ms(s.checkpointMs), ms(s.checkpointCommandMs)]),
+        `${s.speedup.toFixed(1)}x`, ms(s.fastRestoreMs), pct(s.fastRestoreShareOfCold), ms(s.checkpointMs), ms(s.checkpointCommandMs)]),
     ),
     '',
-    ...breakdownSection(summaries),
+    ...RESTORES.flatMap(({ kind, command }) => breakdownSection(summaries, kind, `Where the restore time goes: ${command}`)),
     ...imageChecksSection(imageChecks, summaries, command),
     '## Memory: image size and RSS',
     '',
@@ -221,11 +228,12 @@ function renderReport({ command, machine, runs, requests, compileCache, duration
     '',
     `## Latency of the first ${requests} requests`,
     '',
-    row(['example', 'p50 cold', 'p50 restored', 'p99 cold', ...(compileCache ? ['p99 cold, compile cache'] : []), 'p99 restored', 'p99 without the first 10: cold', 'restored']),
-    row(['---', '---:', '---:', '---:', ...(compileCache ? ['---:'] : []), '---:', '---:', '---:']),
+    row(['example', 'p50 cold', 'p50 restored', 'p99 cold', ...(compileCache ? ['p99 cold, compile cache'] : []), 'p99 restored', 'p99 restored, crac-restore',
+      'p99 without the first 10: cold', 'restored']),
+    row(['---', '---:', '---:', '---:', ...(compileCache ? ['---:'] : []), '---:', '---:', '---:', '---:']),
     ...summaries.map((s) =>
       row([`\`${s.name}\``, ms1(s.p50Cold), ms1(s.p50Restore), ms1(s.p99Cold), ...(compileCache ? [ms1(s.p99CompileCache)] : []), ms1(s.p99Restore),
-        ms1(s.p99ColdAfterFirst10), ms1(s.p99RestoreAfterFirst10)]),
+        ms1(s.p99FastRestore), ms1(s.p99ColdAfterFirst10), ms1(s.p99RestoreAfterFirst10)]),
     ),
     '',
     `### Slowest positions in the sequence (median latency at that position over the ${runs} runs)`,

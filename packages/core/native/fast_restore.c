@@ -424,10 +424,15 @@ int fast_restore(const char *crac_js, int argc, char **argv) {
     if (strcmp(*arg, WORK_DIR_SLOT) == 0) *arg = work_dir;
   char **criu_argv = plan.criu_argv;
   char *with_action[4096];
-  if (timings.file) { /* the action script writes the wall times that anchor CRIU's log */
-    size_t n = 0;
-    while (criu_argv[n]) n++;
-    if (n + 3 > sizeof with_action / sizeof *with_action) goto done;
+  size_t n = 0;
+  int has_action = 0;
+  for (; criu_argv[n]; n++)
+    if (strcmp(criu_argv[n], "--action-script") == 0) has_action = 1;
+  if (timings.file && !has_action) { /* the action script writes the wall times that anchor CRIU's log */
+    if (n + 3 > sizeof with_action / sizeof *with_action) {
+      say("CRIU's command line in the plan is too long");
+      goto done;
+    }
     with_action[0] = criu_argv[0];
     with_action[1] = criu_argv[1];
     with_action[2] = "--action-script";
@@ -514,9 +519,10 @@ int fast_restore(const char *crac_js, int argc, char **argv) {
   int taken = done_at == 1e300 || payload_taken(payload[0]);
   size_t log_len;
   char *log_text = read_log(log, (size_t)log_limit, &log_len);
-  write_timings(&timings, log_text, log_len);
-  timings.file = NULL;
   int criu_restored = done_criu || (log_text && memmem(log_text, log_len, "Restore finished successfully", 29));
+  int hand_over = !stopped && !taken && !criu_restored && code != 0;
+  if (!hand_over) write_timings(&timings, log_text, log_len); /* else crac restore writes its own */
+  timings.file = NULL;
   free(log_text);
   remove_tree(work_dir);
   work_dir[0] = '\0';
@@ -530,7 +536,7 @@ int fast_restore(const char *crac_js, int argc, char **argv) {
         "run \"crac restore %s\", which checks the image in full",
         RESUME_TIMEOUT_MS / 1000, req.image_dir);
     code = 1;
-  } else if (!taken && !criu_restored && code != 0) {
+  } else if (hand_over) {
     /* Nothing of the app ran (it resumes only with its payload): the full path restores again, or explains. */
     say("CRIU could not restore %s from its plan (exit code %d): running crac restore, which checks everything and explains", req.image_dir, code);
     fflush(stderr);
