@@ -428,16 +428,17 @@ int fast_restore(const char *crac_js, int argc, char **argv) {
   int has_action = 0;
   for (; criu_argv[n]; n++)
     if (strcmp(criu_argv[n], "--action-script") == 0) has_action = 1;
-  if (timings.file && !has_action) { /* the action script writes the wall times that anchor CRIU's log */
+  size_t verb = 0; /* CRIU's options follow "restore" (after the loader's own, for the bundled CRIU) */
+  while (criu_argv[verb] && strcmp(criu_argv[verb], "restore") != 0) verb++;
+  if (timings.file && !has_action && criu_argv[verb]) { /* the action script writes the wall times that anchor CRIU's log */
     if (n + 3 > sizeof with_action / sizeof *with_action) {
       say("CRIU's command line in the plan is too long");
       goto done;
     }
-    with_action[0] = criu_argv[0];
-    with_action[1] = criu_argv[1];
-    with_action[2] = "--action-script";
-    with_action[3] = (char *)plan.helper;
-    memcpy(with_action + 4, criu_argv + 2, (n - 1) * sizeof *criu_argv);
+    memcpy(with_action, criu_argv, (verb + 1) * sizeof *criu_argv);
+    with_action[verb + 1] = "--action-script";
+    with_action[verb + 2] = (char *)plan.helper;
+    memcpy(with_action + verb + 3, criu_argv + verb + 1, (n - verb) * sizeof *criu_argv);
     criu_argv = with_action;
   }
   if ((out = stdio_for_app(1, &out_relay)) < 0 || (err = stdio_for_app(2, &err_relay)) < 0) {

@@ -14,6 +14,7 @@ import { checkImageFiles, verifyImageContent } from '../image/imageIntegrity.js'
 import { createPrivateTempDir, createProcessDir } from '../trust/privateTemp.js';
 import { collectEnv } from './envFile.js';
 import { locateCriu } from '../engines/criu/locate.js';
+import { bundledCriuCommand } from '../engines/criu/bundled.js';
 import { type KdatCachePlan, planKdatCache } from '../engines/criu/kdatCache.js';
 import type { CriuLocation } from '../engines/criu/locate.js';
 import type { ImageMeta } from '../image/imageMeta.js';
@@ -317,9 +318,12 @@ function criuRestoreArgv(criu: CriuLocation, helper: string, imageDir: string, m
 
 /** The plan for crac-restore, from checks that just passed; a failure only means crac-restore takes the full path. */
 function writePlan(imageDir: string, meta: ImageMeta, criu: CriuLocation, helper: string, kdat: KdatCachePlan, notes: string[]): { path: string } | { error: string } {
+  const [, ...criuArgs] = criuRestoreArgv(criu, helper, imageDir, meta, WORK_DIR_SLOT, kdat.use);
+  // The bundled CRIU is a script that execs its loader: the plan execs the loader itself.
+  const bundled = criu.source === 'bundled' ? bundledCriuCommand(criu.path) : { command: [criu.path], files: [] };
   return writeRestorePlan({
     imageDir, meta, criuPath: criu.path, helperPath: helper, notes,
-    criuArgv: criuRestoreArgv(criu, helper, imageDir, meta, WORK_DIR_SLOT, kdat.use),
+    criuArgv: [...bundled.command, ...criuArgs], criuFiles: bundled.files,
     criuEnv: kdat.use ? kdat.env : {},
   });
 }

@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { currentBootId } from '../engines/criu/bootId.js';
 import type { ImageMeta } from '../image/imageMeta.js';
@@ -34,6 +34,8 @@ export interface RestorePlanInput {
   helperPath: string;
   /** CRIU's command line, WORK_DIR_SLOT in place of the work directory. */
   criuArgv: string[];
+  /** Files besides criuPath that running criuArgv reads (the bundled CRIU's binary and libraries). */
+  criuFiles: string[];
   /** Variables the restore helper passes on to CRIU (the kdat cache's). */
   criuEnv: Record<string, string>;
   /** What `crac restore` says before restoring (host differences). */
@@ -61,7 +63,7 @@ export function renderPlan(input: RestorePlanInput, uid = process.geteuid?.() ??
   for (const dir of walked) lines.push(identity('tree', dir));
   lines.push(identity('lstat', imageDir));
   for (const name of readdirSync(imageDir).sort()) lines.push(identity('lstat', join(imageDir, name)));
-  const executed = new Set([meta.node.execPath, ...meta.node.mappedFiles.map((f) => f.path), ...(meta.app?.files ?? []).map((f) => f.path), input.criuPath, input.helperPath]);
+  const executed = new Set([meta.node.execPath, ...meta.node.mappedFiles.map((f) => f.path), ...(meta.app?.files ?? []).map((f) => f.path), input.criuPath, ...input.criuFiles, input.helperPath]);
   for (const path of executed) lines.push(identity('stat', path));
   for (const [name, value] of Object.entries(input.criuEnv)) lines.push(`criu-env ${name}=${value}`);
   for (const note of input.notes) lines.push(`note ${note}`);
@@ -88,10 +90,22 @@ export function writeRestorePlan(input: RestorePlanInput): { path: string } | { 
     tmp = `${path}.${process.pid}.tmp`;
     writeFileSync(tmp, text, { mode: 0o600, flag: 'wx' });
     renameSync(tmp, path);
+    removeStalePlans(dir, path);
     return { path };
   } catch (error) {
     if (tmp) rmSync(tmp, { force: true });
     return { error: (error as Error).message };
+  }
+}
+
+/** Removes the plans of image directories that are gone and of other boots: none of them can hold again. */
+function removeStalePlans(dir: string, keep: string): void {
+  const boot = `boot ${currentBootId()}`;
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (path === keep || !name.endsWith('.plan')) continue;
+    const [, key, planBoot] = readFileSync(path, 'utf8').split('\n', 3);
+    if (planBoot !== boot || !key?.startsWith('key ') || !existsSync(key.slice(4))) rmSync(path, { force: true });
   }
 }
 

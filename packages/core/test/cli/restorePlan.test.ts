@@ -1,5 +1,5 @@
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import t from 'tap';
 import { setEnv, tempDir } from '@node-crac/test-kit';
 import { fnv1a64, planFile, renderPlan, type RestorePlanInput, WORK_DIR_SLOT, writeRestorePlan } from '../../src/cli/restorePlan.js';
@@ -19,7 +19,7 @@ function planInput(t: Parameters<typeof tempDir>[0], name = 'image'): RestorePla
   const meta = { node: { execPath: join(bin, 'node'), mappedFiles: [] }, app: { files: [{ path: join(bin, 'app.js') }] }, capabilities: { effective: 'a0' } } as unknown as ImageMeta;
   return {
     imageDir, meta, criuPath: join(bin, 'criu'), helperPath: join(bin, 'helper'),
-    criuArgv: [join(bin, 'criu'), 'restore', '-W', WORK_DIR_SLOT], criuEnv: { CRAC_KDAT_CACHE: '/k' }, notes: ['the kernel differs'],
+    criuArgv: [join(bin, 'criu'), 'restore', '-W', WORK_DIR_SLOT], criuFiles: [join(bin, 'node')], criuEnv: { CRAC_KDAT_CACHE: '/k' }, notes: ['the kernel differs'],
   };
 }
 
@@ -72,4 +72,20 @@ t.test('a plans directory that others can write is refused', async (t) => {
   mkdirSync(plans, { recursive: true, mode: 0o700 });
   chmodSync(plans, 0o777);
   t.match(writeRestorePlan(planInput(t)), { error: /writable by every user/ });
+});
+
+t.test('writing a plan removes those of image directories that are gone and of other boots', async (t) => {
+  const runtime = tempDir(t, 'crac-runtime-');
+  setEnv(t, { TMPDIR: runtime });
+  const kept = planInput(t, 'kept');
+  const gone = planInput(t, 'gone');
+  const other = planInput(t, 'other');
+  writeRestorePlan(gone);
+  writeRestorePlan(other);
+  const otherPlan = planFile(other.imageDir);
+  writeFileSync(otherPlan, readFileSync(otherPlan, 'utf8').replace(/^boot .*$/m, 'boot another-boot'), { mode: 0o600 });
+  const gonePlan = planFile(gone.imageDir);
+  rmSync(gone.imageDir, { recursive: true });
+  writeRestorePlan(kept);
+  t.same(readdirSync(dirname(gonePlan)).sort(), [basename(planFile(kept.imageDir))]);
 });

@@ -62,6 +62,19 @@ function realpathOrSelf(path: string): string {
 }
 
 /**
+ * What the launcher script (bin/criu) execs: the package's loader with its
+ * libraries and binary, and the files that command reads, for a caller that
+ * runs it without the script (crac-restore's plan: one exec of sh fewer).
+ */
+export function bundledCriuCommand(launcher: string): { command: string[]; files: string[] } {
+  const root = resolve(dirname(launcher), '..');
+  const lib = join(root, 'lib');
+  const loader = join(lib, 'ld-linux-x86-64.so.2');
+  const binary = join(root, 'sbin', 'criu');
+  return { command: [loader, '--library-path', lib, binary], files: [binary, ...readdirSync(lib).sort().map((name) => join(lib, name))] };
+}
+
+/**
  * The launcher runs the package's own loader, binary and libraries: each must
  * pass the same trust checks as the launcher, or another user could swap one.
  * Returns the first that fails, or undefined.
