@@ -465,10 +465,17 @@ int fast_restore(const char *crac_js, int argc, char **argv) {
   }
   if (child == 0) {
     arrange_fds(payload[0], log, out, err);
-    for (char **e = plan.criu_env; *e; e++) putenv(*e);
+    for (char **e = plan.criu_env; *e; e++) {
+      if (putenv(*e) != 0) {
+        perror("crac-restore: putenv");
+        _exit(1);
+      }
+    }
     _exit(restore_launch(parent, criu_argv));
   }
   launcher = child;
+  /* A reader of our stdout that went away must not end the restore: the app's output is dropped instead. */
+  signal(SIGPIPE, SIG_IGN);
   mark(&timings, "locate criu, start the helper");
   if (out_relay >= 0) close(out), out = -1;
   if (err_relay >= 0) close(err), err = -1;
@@ -491,9 +498,17 @@ int fast_restore(const char *crac_js, int argc, char **argv) {
         else err_relay = -1;
       }
     }
-    if (!exited && waitpid(child, &status, WNOHANG) == child) {
-      exited = 1;
-      exited_at = mono_ms();
+    if (!exited) {
+      pid_t got = waitpid(child, &status, WNOHANG);
+      int lost = got < 0 && errno != EINTR;
+      if (lost) {
+        say("waitpid: %s", strerror(errno));
+        status = 1 << 8;
+      }
+      if (got == child || lost) {
+        exited = 1;
+        exited_at = mono_ms();
+      }
     }
     /* The app's output until it closes, for at most 2 s once it is gone (a grandchild may keep it). */
     if (exited && ((out_relay < 0 && err_relay < 0) || mono_ms() - exited_at > 2000)) break;

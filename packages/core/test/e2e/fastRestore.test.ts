@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { criuUsable, getJson, leftOver, newToken, type Started, startFastRestore, tempDir } from '@node-crac/test-kit';
+import { CRAC_RESTORE_BIN, criuUsable, freePort, getJson, leftOver, newToken, type Started, startFastRestore, tempDir } from '@node-crac/test-kit';
 import { planFile } from '../../src/cli/restorePlan.js';
 import { FIXTURE, checkpointFixture } from './harness.js';
 
@@ -79,6 +80,22 @@ t.test('crac-restore', async (t) => {
     killed.child.kill('SIGKILL');
     await killed.exited;
     t.same(await leftOver(token), [], 'no app left');
+  });
+
+  await t.test('a reader of its output that went away does not end the restore', async (t) => {
+    const port = await freePort();
+    const child = spawn(CRAC_RESTORE_BIN, [imageDir, '--env', `PORT=${port}`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    t.teardown(() => void child.kill('SIGKILL'));
+    child.stdout.destroy(); // the app's "listening" line then meets a closed socket
+    let answer: Record<string, unknown> | undefined;
+    for (const deadline = Date.now() + 30_000; !answer && Date.now() < deadline;) {
+      answer = await getJson(port).catch(() => undefined);
+      if (!answer) await new Promise((r) => setTimeout(r, 50));
+    }
+    t.equal(answer?.state, state, 'the app serves');
+    child.kill('SIGTERM');
+    t.equal(await exited, 128 + 15, 'and ends when told to');
   });
 
   await t.test('an image file written since the check: the full path checks and restores, and writes a new plan', async (t) => {
