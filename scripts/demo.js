@@ -2,13 +2,14 @@
 'use strict';
 // `pnpm demo`: the realistic example started cold and timed to its first 200,
 // checkpointed after a warm-up with `crac checkpoint`, restored with
-// `crac restore` and timed, then restored twice at once on two ports. Prints a
+// `crac restore` and timed, again with `crac-restore` (without starting Node),
+// then restored twice at once on two ports. Prints a
 // table; stops everything it started (by PID) and removes the image.
 const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { findExample } = require('../bench/lib/examples');
-const { checkpoint, restore } = require('../bench/lib/crac');
+const { checkpoint, fastRestore, restore } = require('../bench/lib/crac');
 const { start, stop, waitPortFree } = require('../bench/lib/processes');
 const { request, waitFor200 } = require('../bench/lib/http');
 const { freePort } = require('../bench/lib/ports');
@@ -64,7 +65,12 @@ async function main() {
   say(`   first 200 after ${Math.round(restored.ms)} ms; /health: PostgreSQL and Redis ${health.status}`);
   await stopServer(restored.proc, port);
 
-  say('4. two copies of the image at once, on two ports');
+  say(`4. crac-restore ${imageDir}: the same restore without starting Node`);
+  const fast = await timedStart(() => fastRestore({ imageDir, port, logFile }), port);
+  say(`   first 200 after ${Math.round(fast.ms)} ms`);
+  await stopServer(fast.proc, port);
+
+  say('5. two copies of the image at once, on two ports');
   const ports = [await freePort(), await freePort()];
   const copies = await Promise.all(ports.map((p) => timedStart(() => restore({ imageDir, port: p, logFile }), p)));
   const answers = await Promise.all(ports.map(async (p) => (await request(`http://127.0.0.1:${p}/api/orders/count`)).status));
@@ -74,6 +80,7 @@ async function main() {
   const rows = [
     ['cold start (node server.js)', `${Math.round(cold.ms)} ms`, mb(cold.rss)],
     ['crac restore', `${Math.round(restored.ms)} ms (${(cold.ms / restored.ms).toFixed(1)}x faster)`, mb(restored.rss)],
+    ['crac-restore', `${Math.round(fast.ms)} ms (${(cold.ms / fast.ms).toFixed(1)}x faster)`, mb(fast.rss)],
     ...copies.map((copy, i) => [`two at once, copy ${i + 1} (port ${ports[i]})`, `${Math.round(copy.ms)} ms`, mb(copy.rss)]),
   ];
   say('');

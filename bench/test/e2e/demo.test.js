@@ -18,6 +18,7 @@ t.test('the demo runs through, prints its table and cleans up', async (t) => {
   t.equal(result.status, 0, 'demo exits 0');
   t.match(result.stdout, /\| cold start \(node server\.js\) \| \d+ ms \|/, 'cold start row');
   t.match(result.stdout, /\| crac restore \| \d+ ms \([\d.]+x faster\) \|/, 'restore row');
+  t.match(result.stdout, /\| crac-restore \| \d+ ms \([\d.]+x faster\) \|/, 'crac-restore row');
   t.match(result.stdout, /two at once, copy 1 .*\n.*two at once, copy 2/, 'two copies at once');
   t.match(result.stdout, /both answer: :\d+ -> 200, :\d+ -> 200/, 'both copies answer 200');
   t.same(demoDirs().filter((name) => !before.has(name)), [], 'the work directory with the image is gone');
