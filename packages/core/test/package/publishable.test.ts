@@ -81,11 +81,13 @@ for (const [name, tarball] of Object.entries(tarballs)) {
 t.test('node-crac ships its prebuilt native code, the C sources to rebuild it, and the docs its messages name', async (t) => {
   const files = list(tarballs['node-crac']!);
   for (const file of ['crac_bridge.node', 'crac_restore_helper', 'crac_no_io_uring.so']) t.ok(files.includes(`prebuilds/linux-x64/${file}`), `prebuilds/linux-x64/${file}`);
-  for (const file of ['native/binding.gyp', 'native/bridge.c', 'native/restore_helper.c', 'native/no_io_uring.c', 'docs/cli.md', 'docs/policy.md']) t.ok(files.includes(file), file);
+  const sources = ['bridge.c', 'restore_helper.c', 'kdat_cache.c', 'kdat_cache.h', 'fast_restore.c', 'fast_restore.h', 'restore_plan.c', 'restore_plan.h', 'restore_launch.h', 'no_io_uring.c'];
+  for (const file of ['native/binding.gyp', ...sources.map((name) => `native/${name}`), 'docs/cli.md', 'docs/policy.md']) t.ok(files.includes(file), file);
   t.notOk(files.some((f) => f.startsWith('native/build/')), 'no local build');
   t.ok(executable(tarballs['node-crac']!, 'prebuilds/linux-x64/crac_restore_helper'), 'the restore helper is executable');
+  t.ok(executable(tarballs['node-crac']!, 'bin/crac-restore'), 'crac-restore is executable');
   const manifest = JSON.parse(read(tarballs['node-crac']!, 'package.json')) as Manifest;
-  t.same(manifest.bin, { crac: './bin/crac.js', 'node-crac': './bin/crac.js' }, '`npx node-crac` runs crac, not the unrelated `crac` package');
+  t.same(manifest.bin, { crac: './bin/crac.js', 'crac-restore': './bin/crac-restore', 'node-crac': './bin/crac.js' }, '`npx node-crac` runs crac, not the unrelated `crac` package');
   t.same(manifest.optionalDependencies, { '@node-crac/criu-linux-x64': '0.1.0' });
 });
 
