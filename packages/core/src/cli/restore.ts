@@ -11,14 +11,12 @@ import { checkAppUnchanged, hostDifferences } from '../image/compatibility.js';
 import { freeBytes, readSealedImage } from '../image/imageDir.js';
 import { RESTORE_FAILED_EXIT_CODE } from '../resumed/restoreFailure.js';
 import { checkImageFiles, verifyImageContent } from '../image/imageIntegrity.js';
-import { createPrivateTempDir, createProcessDir } from '../trust/privateTemp.js';
+import { createPrivateTempDir, createProcessDir, userRuntimeDir } from '../trust/privateTemp.js';
 import { collectEnv } from './envFile.js';
-import { locateCriu } from '../engines/criu/locate.js';
+import { type CriuLocation, locateCriu } from '../engines/criu/locate.js';
 import { bundledCriuCommand } from '../engines/criu/bundled.js';
 import { type KdatCachePlan, planKdatCache } from '../engines/criu/kdatCache.js';
-import type { CriuLocation } from '../engines/criu/locate.js';
 import type { ImageMeta } from '../image/imageMeta.js';
-import { userRuntimeDir } from '../trust/privateTemp.js';
 import { WORK_DIR_SLOT, writeRestorePlan } from './restorePlan.js';
 import { RestoreTimings } from './restoreTimings.js';
 import type { RestorePayload } from '../engines/engine.js';
@@ -129,11 +127,7 @@ export async function restore(imageDir: string, payload: RestorePayload, options
   const { keepLog } = options;
   const timings = new RestoreTimings(process.env.CRAC_RESTORE_TIMINGS);
   timings.mark('node bootstrap and crac modules');
-  const meta = readSealedImage(imageDir);
-  if (options.verify) verifyImageContent(imageDir, meta);
-  else checkImageFiles(imageDir, meta);
-  checkImageRunsHere(meta);
-  checkAppUnchanged(meta);
+  const meta = checkedImage(imageDir, options.verify);
   timings.mark('image checks');
   const criu = locateCriu();
   const notes = hostDifferences(meta, criu.version);
@@ -310,6 +304,16 @@ export async function restore(imageDir: string, payload: RestorePayload, options
   return code;
 }
 
+/** The image in `imageDir` once every check before a restore passed (with `verify`, its content's digests too); throws the first that fails. */
+function checkedImage(imageDir: string, verify: boolean): ImageMeta {
+  const meta = readSealedImage(imageDir);
+  if (verify) verifyImageContent(imageDir, meta);
+  else checkImageFiles(imageDir, meta);
+  checkImageRunsHere(meta);
+  checkAppUnchanged(meta);
+  return meta;
+}
+
 /** CRIU's command line for a restore of `imageDir`: its descriptors as the restore helper hands them over, the helper as its waiter. */
 function criuRestoreArgv(criu: CriuLocation, helper: string, imageDir: string, meta: ImageMeta, workDir: string, actionScript: boolean): string[] {
   return restoreArgs(criu.path, imageDir, meta, { payload: 3, stdout: 1, stderr: 2 }, { log: '/proc/self/fd/4', workDir }, [helper, 'wait'],
@@ -334,10 +338,7 @@ function writePlan(imageDir: string, meta: ImageMeta, criu: CriuLocation, helper
  */
 export function planRestore(imageDir: string): string | undefined {
   try {
-    const meta = readSealedImage(imageDir);
-    checkImageFiles(imageDir, meta);
-    checkImageRunsHere(meta);
-    checkAppUnchanged(meta);
+    const meta = checkedImage(imageDir, false);
     const criu = locateCriu();
     const helper = restoreHelperPath();
     const written = writePlan(imageDir, meta, criu, helper, planKdatCache(criu.path, helper, [imageDir, userRuntimeDir()]), hostDifferences(meta, criu.version));
