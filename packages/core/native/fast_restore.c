@@ -481,7 +481,7 @@ int fast_restore(const char *crac_js, int argc, char **argv) {
   if (err_relay >= 0) close(err), err = -1;
 
   const char *stopped = NULL;
-  int status = 0, exited = 0, done_criu = 0;
+  int status = 0, exited = 0, done_criu = 0, taken = 0;
   double done_at = 0, exited_at = 0;
   for (;;) {
     struct pollfd fds[2] = { { .fd = out_relay, .events = POLLIN }, { .fd = err_relay, .events = POLLIN } };
@@ -523,8 +523,8 @@ int fast_restore(const char *crac_js, int argc, char **argv) {
       done_criu = 1;
       done_at = mono_ms();
     }
-    if (done_criu && mono_ms() - done_at > RESUME_TIMEOUT_MS) {
-      if (payload_taken(payload[0])) done_at = 1e300; /* taken: nothing more to watch */
+    if (done_criu && !taken && mono_ms() - done_at > RESUME_TIMEOUT_MS) {
+      if (payload_taken(payload[0])) taken = 1; /* nothing more to watch */
       else {
         stopped = "stuck";
         kill(child, SIGKILL);
@@ -532,7 +532,7 @@ int fast_restore(const char *crac_js, int argc, char **argv) {
     }
   }
   code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
-  int taken = done_at == 1e300 || payload_taken(payload[0]);
+  taken = taken || payload_taken(payload[0]);
   size_t log_len;
   char *log_text = read_log(log, (size_t)log_limit, &log_len);
   int criu_restored = done_criu || (log_text && memmem(log_text, log_len, "Restore finished successfully", 29));
