@@ -27,7 +27,7 @@ bash scripts/services.sh
 
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
-pass=0; fail=0; skip=0; failed_suites=("${typecheck[@]}")
+pass=0; fail=0; skip=0; failed_suites=("${typecheck[@]}"); failed_logs=()
 for dir in packages/* examples/* bench; do
   [ -d "$dir/test" ] || continue
   target=()
@@ -46,11 +46,15 @@ for dir in packages/* examples/* bench; do
   pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0})); skip=$((skip + ${s:-0}))
   if [ "$status" != 0 ] || [ -z "$summary" ]; then
     failed_suites+=("$dir")
+    failed_logs+=("$log")
     [ "${f:-0}" = 0 ] && fail=$((fail + 1))
   fi
 done
 
 echo
-[ ${#failed_suites[@]} -gt 0 ] && echo "failed suites: ${failed_suites[*]}"
+if [ ${#failed_suites[@]} -gt 0 ]; then
+  echo "failed suites: ${failed_suites[*]}"
+  [ ${#failed_logs[@]} -gt 0 ] && awk -f scripts/tap-failures.awk "${failed_logs[@]}"
+fi
 echo "total: $pass passed, $fail failed, $skip skipped"
 [ ${#failed_suites[@]} -eq 0 ] && [ "$pass" -gt 0 ]
