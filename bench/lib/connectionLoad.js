@@ -13,7 +13,7 @@ function kind(error) {
   return error.code || error.message;
 }
 
-/** Starts the load; `stop()` sends no more, waits for every request and resolves with each one's { sentAt, endedAt, outcome }. */
+/** Starts the load; `sent()` and `answered()` count so far; `stop()` sends no more, waits for every request and resolves with each one's { sentAt, endedAt, outcome }. */
 function startConnectionLoad({ port, path, intervalMs, limit }) {
   const outcomes = [];
   const pending = [];
@@ -41,6 +41,7 @@ function startConnectionLoad({ port, path, intervalMs, limit }) {
   const timer = setInterval(() => (outcomes.length >= limit ? clearInterval(timer) : send()), intervalMs);
   return {
     answered: () => answered,
+    sent: () => outcomes.length,
     async stop() {
       clearInterval(timer);
       await Promise.all(pending);

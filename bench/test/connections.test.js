@@ -16,7 +16,7 @@ t.test('the load counts answered connections, and refused ones on a closed port'
   while (load.answered() < 10) await new Promise((r) => setTimeout(r, 5));
   t.match(countOutcomes(await load.stop()), { sent: 10, answered: 10, refused: 0, reset: 0, other: 0 });
   const closed = startConnectionLoad({ port: await freePort(), path: '/', intervalMs: 2, limit: 5 });
-  await new Promise((r) => setTimeout(r, 40));
+  while (closed.sent() < 5) await new Promise((r) => setTimeout(r, 5));
   t.match(countOutcomes(await closed.stop()), { sent: 5, answered: 0, refused: 5 });
   t.same(countOutcomes([{ outcome: 'reset' }, { outcome: 'HTTP 500' }]), { sent: 2, answered: 0, refused: 0, reset: 1, other: 1 });
 });

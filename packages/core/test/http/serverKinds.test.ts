@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { connect as connectHttp2, createServer as createHttp2Server } from 'node:http2';
 import { connect, createServer as createNetServer, type Server } from 'node:net';
 import t, { type Test } from 'tap';
@@ -35,8 +36,12 @@ function http2Get(t: Test, port: number, path: string): { body: Promise<string>;
 
 t.test('an HTTP/2 server: a stream in flight completes, its session gets a GOAWAY, and the server listens again', async (t) => {
   const release = deferred<void>();
+  const entered = deferred<void>();
   const server = createHttp2Server(async (req, res) => {
-    if (req.url === '/slow') await release.promise;
+    if (req.url === '/slow') {
+      entered.resolve();
+      await release.promise;
+    }
     res.end(`done ${req.url}`);
   });
   t.teardown(() => closeServer(server));
@@ -44,9 +49,10 @@ t.test('an HTTP/2 server: a stream in flight completes, its session gets a GOAWA
   const port = portOf(server);
   const { resource, cycle } = cycleWith(server);
   const slow = http2Get(t, port, '/slow');
-  await new Promise((resolve) => setTimeout(resolve, 100)); // the stream is open
+  await entered.promise; // the stream is open
   const cycled = cycle();
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  while (resource.status !== 'draining') await new Promise((resolve) => setTimeout(resolve, 5));
+  await new Promise((resolve) => setTimeout(resolve, 50));
   t.equal(resource.status, 'draining', 'waits for the open stream');
   release.resolve();
   await cycled;
@@ -58,7 +64,9 @@ t.test('an HTTP/2 server: a stream in flight completes, its session gets a GOAWA
 
 t.test('an HTTP/2 stream still open at the drain timeout fails the checkpoint, naming it', async (t) => {
   const release = deferred<void>();
+  const entered = deferred<void>();
   const server = createHttp2Server(async (_req, res) => {
+    entered.resolve();
     await release.promise;
     res.end('late');
   });
@@ -66,7 +74,7 @@ t.test('an HTTP/2 stream still open at the drain timeout fails the checkpoint, n
   await listen(server);
   const { cycle } = cycleWith(server, { drainTimeoutMs: 200 });
   const stuck = http2Get(t, portOf(server), '/report?secret=1');
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await entered.promise;
   const error = await cycle().then(() => undefined, (e: unknown) => e);
   t.type(error, CheckpointError);
   const cause = (error as CheckpointError).errors[0]?.cause;
@@ -85,8 +93,7 @@ t.test('a plain node:net server: idle clients get the drain timeout, then their 
   const { resource, cycle } = cycleWith(server, { drainTimeoutMs: 200 });
   const client = connect(port, '127.0.0.1');
   t.teardown(() => client.destroy());
-  await new Promise((resolve) => client.once('connect', resolve));
-  await new Promise((resolve) => setTimeout(resolve, 50)); // accepted
+  await Promise.all([once(server, 'connection'), new Promise((resolve) => client.once('connect', resolve))]); // accepted
   const clientClosed = new Promise((resolve) => client.once('close', resolve));
   await cycle();
   await clientClosed;
