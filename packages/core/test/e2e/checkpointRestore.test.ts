@@ -74,7 +74,7 @@ t.test('crac checkpoint, then crac restore', async (t) => {
     await restorer.waitFor(/listening (\d+)/);
     restorer.child.kill('SIGKILL');
     await restorer.exited;
-    t.same(await leftOver(token), [], 'the restored app went with its restorer');
+    t.same(await leftOver(token, 20_000), [], 'the restored app went with its restorer, once its PID namespace is torn down');
     t.same(tmpdirLeftovers(tmp), [], 'nothing in $TMPDIR but the runtime directory');
     t.match(workDirs(), [new RegExp(`^restore-\\d+-${restorer.child.pid}-\\w{6}$`)], "the killed restore's work directory is there");
 

@@ -68,13 +68,11 @@ t.test('a Node binary patched after the checkpoint, size and mtime kept, is refu
   t.equal(patched.size, recorded.size, 'the patched binary has the recorded size');
   t.equal(patched.mtimeMs, recorded.mtimeMs, 'and the recorded mtime');
 
-  const started = Date.now();
   const restore = await runCrac(t, ['restore', imageDir], {}, 60_000);
   t.not(restore.code, 0, 'crac restore exits non-zero');
   t.match(restore.output, `the Node binary ${node} changed since the checkpoint (its content differs (SHA-256)`, 'names the binary and why');
   t.match(restore.output, 'checkpoint again with the installed binaries', 'and the fix');
   t.notMatch(restore.output, /listening|SIGTRAP|Restore finished/, 'nothing was restored');
-  t.ok(Date.now() - started < 10_000, 'refused at once, not after a restore attempt');
   t.same(await leftOver(token, 1_000), [], 'no restored process is left');
   t.equal(await tryConnect(port), 'ECONNREFUSED', `nothing listens on ${port}`);
 });
