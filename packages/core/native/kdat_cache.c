@@ -49,13 +49,8 @@ static ssize_t read_all(int fd, char *buf, const char *path) {
   }
 }
 
-/* Writes the parts to a new file at path (O_EXCL: never through a link or over a file). */
-static int write_new(const char *path, const char *a, size_t a_len, const char *b, size_t b_len) {
-  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    fprintf(stderr, "crac_restore_helper: create %s: %s\n", path, strerror(errno));
-    return -1;
-  }
+/* Writes the parts to fd, open on path, and closes it; 0, or -1 once it has said why. */
+static int write_parts(int fd, const char *path, const char *a, size_t a_len, const char *b, size_t b_len) {
   const char *parts[] = { a, b };
   size_t lens[] = { a_len, b_len };
   for (int i = 0; i < 2; i++) {
@@ -75,6 +70,16 @@ static int write_new(const char *path, const char *a, size_t a_len, const char *
     return -1;
   }
   return 0;
+}
+
+/* Writes the parts to a new file at path (O_EXCL: never through a link or over a file). */
+static int write_new(const char *path, const char *a, size_t a_len, const char *b, size_t b_len) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    fprintf(stderr, "crac_restore_helper: create %s: %s\n", path, strerror(errno));
+    return -1;
+  }
+  return write_parts(fd, path, a, a_len, b, b_len);
 }
 
 /* Copies the cached probes to /run/criu.kdat when the cache's stamp is this one. */
@@ -121,17 +126,22 @@ static void save(const char *cache, const char *stamp) {
   ssize_t len = read_all(fd, buf, KDAT);
   close(fd);
   if (len <= 0) return;
+  /* A random name: restores that save at once each run in a PID namespace of their own, with the same PIDs. */
   char temp[4096];
-  if (snprintf(temp, sizeof temp, "%s.%d", cache, (int)getpid()) >= (int)sizeof temp) {
+  if (snprintf(temp, sizeof temp, "%s.XXXXXX", cache) >= (int)sizeof temp) {
     fprintf(stderr, "crac_restore_helper: cache path too long: %s\n", cache);
+    return;
+  }
+  int out = mkostemp(temp, O_CLOEXEC);
+  if (out < 0) {
+    fprintf(stderr, "crac_restore_helper: create a file beside %s: %s\n", cache, strerror(errno));
     return;
   }
   char *line = NULL;
   if (asprintf(&line, "%s\n", stamp) < 0) {
     perror("crac_restore_helper: asprintf");
-    return;
-  }
-  if (write_new(temp, line, strlen(line), buf, (size_t)len) == 0 && rename(temp, cache) != 0) {
+    close(out);
+  } else if (write_parts(out, temp, line, strlen(line), buf, (size_t)len) == 0 && rename(temp, cache) != 0) {
     fprintf(stderr, "crac_restore_helper: rename %s to %s: %s\n", temp, cache, strerror(errno));
   }
   unlink(temp); /* gone after a rename; a leftover otherwise */
