@@ -56,19 +56,21 @@ async function main() {
     node: process.execPath, example, imageDir, port, warmupPaths,
     warmupRequests: Math.ceil(WARMUP_REQUESTS_TOTAL / warmupPaths.length), logFile,
   });
-  await waitPortFree(port);
   say(`   image ${mb(meta.imageSizeBytes)} (RSS ${mb(meta.heap.rssBeforeBytes)} before the heap shrink), checkpoint ${meta.checkpointDurationMs} ms`);
 
   say(`3. crac restore ${imageDir}`);
-  const restored = await timedStart(() => restore({ imageDir, port, logFile }), port);
-  const health = JSON.parse((await request(`${base}/health`)).body);
+  // Each restore on a port of its own: one freed a phase ago may be taken by then.
+  const restoredPort = await freePort();
+  const restored = await timedStart(() => restore({ imageDir, port: restoredPort, logFile }), restoredPort);
+  const health = JSON.parse((await request(`http://127.0.0.1:${restoredPort}/health`)).body);
   say(`   first 200 after ${Math.round(restored.ms)} ms; /health: PostgreSQL and Redis ${health.status}`);
-  await stopServer(restored.proc, port);
+  await stopServer(restored.proc, restoredPort);
 
   say(`4. crac-restore ${imageDir}: the same restore without starting Node`);
-  const fast = await timedStart(() => fastRestore({ imageDir, port, logFile }), port);
+  const fastPort = await freePort();
+  const fast = await timedStart(() => fastRestore({ imageDir, port: fastPort, logFile }), fastPort);
   say(`   first 200 after ${Math.round(fast.ms)} ms`);
-  await stopServer(fast.proc, port);
+  await stopServer(fast.proc, fastPort);
 
   say('5. two copies of the image at once, on two ports');
   const ports = [await freePort(), await freePort()];
