@@ -17,8 +17,16 @@ export function tempDir(t: Teardown, prefix: string): string {
  */
 export function trustedTempDir(t: Teardown, prefix: string): string {
   const base = resolve(__dirname, '../../../tmp');
-  mkdirSync(base, { recursive: true, mode: 0o755 });
-  const dir = mkdtempSync(join(base, prefix));
+  let dir: string | undefined;
+  for (let tries = 1; dir === undefined; tries++) {
+    mkdirSync(base, { recursive: true, mode: 0o755 });
+    try {
+      dir = mkdtempSync(join(base, prefix));
+    } catch (error) {
+      // another test's teardown may remove the empty base between the two calls
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || tries === 3) throw error;
+    }
+  }
   chmodSync(dir, 0o755);
   t.teardown(() => {
     rmSync(dir, { recursive: true, force: true });
