@@ -67,4 +67,4 @@ async function measureRestore({ launcher, node, imageDir, example, port, plan, r
   return { ...result, phases: restorePhases({ spawnedAt: wall(startedAt), okAt: wall(okAt), command, app }) };
 }
 
-module.exports = { measureColdStart, measureRestore };
+module.exports = { measureColdStart, measureRestore, measureStartedServer };
