@@ -4,7 +4,8 @@
 // checkpointed once per size, then restored eagerly and lazily in alternating
 // order; bench/image-size.json and bench/IMAGE-SIZE.md. Lazy restore is not a
 // node-crac feature: this measures whether it would pay off.
-// Usage: node bench/imageSize.js [--sizes 20,100,250,500] [--runs 3] [--requests 1000]
+// Usage: node bench/imageSize.js [--sizes 20,100,250,500] [--runs 3] [--requests 1000] [--no-report]
+// (`--no-report` prints the measured sizes as JSON and writes nothing).
 // `--render` measures nothing: it rewrites IMAGE-SIZE.md from image-size.json.
 const { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { cpus, tmpdir } = require('node:os');
@@ -23,6 +24,7 @@ const { values: opts } = parseArgs({
     runs: { type: 'string', default: '3' },
     requests: { type: 'string', default: '1000' },
     render: { type: 'boolean', default: false },
+    'no-report': { type: 'boolean', default: false },
   },
 });
 const RESULTS_FILE = join(__dirname, 'image-size.json');
@@ -35,7 +37,7 @@ const sizes = opts.sizes.split(',').map(Number);
 const runs = Number(opts.runs);
 const requests = Number(opts.requests);
 if (![...sizes, runs, requests].every((n) => Number.isInteger(n) && n >= 1)) {
-  process.stderr.write('usage: node bench/imageSize.js [--sizes 20,100,250,500] [--runs 3] [--requests 1000] (positive integers)\n');
+  process.stderr.write('usage: node bench/imageSize.js [--sizes 20,100,250,500] [--runs 3] [--requests 1000] [--no-report] (positive integers)\n');
   process.exit(2);
 }
 const { locateCriu } = require(join(PACKAGE_DIR, 'dist', 'engines', 'criu', 'locate.js'));
@@ -96,9 +98,13 @@ async function main() {
     }
     const command = `node bench/imageSize.js --sizes ${sizes.join(',')} --runs ${runs}`;
     const result = { command, node: process.version, criu: criu.version, machine: `${cpus()[0]?.model} (${cpus().length} cores)`, requests, sizes: measured };
-    writeFileSync(RESULTS_FILE, `${JSON.stringify(result, null, 2)}\n`);
-    writeReport(result);
-    log('wrote bench/image-size.json, bench/IMAGE-SIZE.md');
+    if (opts['no-report']) {
+      log(JSON.stringify(result, null, 2));
+    } else {
+      writeFileSync(RESULTS_FILE, `${JSON.stringify(result, null, 2)}\n`);
+      writeReport(result);
+      log('wrote bench/image-size.json, bench/IMAGE-SIZE.md');
+    }
     rmSync(workDir, { recursive: true, force: true });
   } catch (error) {
     log(`${error.stack || error}\nserver logs kept in ${logFile}`);
